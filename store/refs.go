@@ -93,3 +93,17 @@ func Complete(ctx context.Context, s Store, img Image) (bool, error) {
 	}
 	return true, nil
 }
+
+// Size is an image's size: the manifest plus the blobs it refers to, as the
+// kubelet reports it ("Image size: N bytes").
+func Size(ctx context.Context, s Store, target v1.Descriptor) (int64, error) {
+	kids, err := Children(ctx, s, target)
+	if err != nil {
+		return 0, err
+	}
+	n := target.Size
+	for _, d := range kids {
+		n += d.Size
+	}
+	return n, nil
+}

@@ -1,0 +1,357 @@
+package pod
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/pullwarden/pullwarden/backoff"
+	"github.com/pullwarden/pullwarden/credential"
+	"github.com/pullwarden/pullwarden/reason"
+	"github.com/pullwarden/pullwarden/runtime"
+)
+
+// outcome collects what one sync learned about when to sync again.
+type outcome struct {
+	// failed: something waits on a retry (pull error, backoff, runtime
+	// error): resync after the resync period.
+	failed bool
+	// keyring is built once per sync, when the first image is needed.
+	keyring credential.Keyring
+}
+
+// sync brings one pod one step closer to its spec and writes its status. It
+// returns the delay before the next sync; 0 means only on a poke.
+func (m *Manager) sync(ctx context.Context, w *worker) time.Duration {
+	pod := w.current()
+	st := &w.state
+	if st.startTime.IsZero() {
+		st.startTime = m.cfg.Clock.Now()
+		if pod.Status.StartTime != nil {
+			st.startTime = pod.Status.StartTime.Time
+		}
+	}
+	var out outcome
+	out.keyring = m.keyring(ctx, pod)
+	if err := m.ensureSandbox(ctx, pod, st); err != nil {
+		if ctx.Err() != nil {
+			return 0
+		}
+		m.cfg.Recorder.Event(pod, "", reason.TypeWarning, reason.EventFailedCreatePodSandBox,
+			fmt.Sprintf("Failed to create pod sandbox: %v", err))
+		out.failed = true
+	} else {
+		m.refresh(ctx, st)
+		if m.syncInit(ctx, pod, st, &out) {
+			m.syncRegular(ctx, pod, st, &out)
+		}
+	}
+	if ctx.Err() != nil {
+		return 0
+	}
+	pod.Status = m.status(pod, st)
+	if err := m.cfg.Objects.UpdatePodStatus(ctx, pod); err != nil && ctx.Err() == nil {
+		m.logger.Warn("updating pod status", "pod", pod.Namespace+"/"+pod.Name, "error", err)
+	}
+	m.save()
+	switch {
+	case out.failed:
+		return m.resyncDelay()
+	case pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed:
+		return 0
+	default:
+		return RelistPeriod
+	}
+}
+
+// keyring resolves the pod's imagePullSecrets, pod secrets before node
+// credentials; missing secrets give the kubelet's warning.
+func (m *Manager) keyring(ctx context.Context, pod *corev1.Pod) credential.Keyring {
+	var secrets []corev1.Secret
+	var missing []string
+	for _, ref := range pod.Spec.ImagePullSecrets {
+		s, err := m.cfg.Objects.GetSecret(ctx, pod.Namespace, ref.Name)
+		if err != nil {
+			missing = append(missing, fmt.Sprintf("%s/%s", pod.Namespace, ref.Name))
+			continue
+		}
+		secrets = append(secrets, *s)
+	}
+	if len(missing) > 0 {
+		m.cfg.Recorder.Event(pod, "", reason.TypeWarning, reason.EventFailedToRetrieveImagePullSecret,
+			reason.FailedToRetrieveImagePullSecret(missing))
+	}
+	var rings []credential.Keyring
+	if len(secrets) > 0 {
+		ring, warnings := credential.FromSecrets(secrets)
+		for _, w := range warnings {
+			m.logger.Warn("unusable image pull secret", "pod", pod.Namespace+"/"+pod.Name, "secret", w.Source, "problem", w.Message)
+		}
+		rings = append(rings, ring)
+	}
+	if m.cfg.NodeKeyring != nil {
+		rings = append(rings, m.cfg.NodeKeyring)
+	}
+	return credential.Union(rings...)
+}
+
+func (m *Manager) sandboxConfig(pod *corev1.Pod) runtime.Sandbox {
+	return runtime.Sandbox{
+		Name:      pod.Name,
+		Namespace: pod.Namespace,
+		UID:       string(pod.UID),
+		// Pods share the node's network: the agent runs without CNI.
+		HostNetwork:  true,
+		LogDirectory: filepath.Join(m.cfg.LogDir, fmt.Sprintf("%s_%s_%s", pod.Namespace, pod.Name, pod.UID)),
+		Labels:       map[string]string{"io.kubernetes.pod.uid": string(pod.UID)},
+	}
+}
+
+// ensureSandbox adopts the pod's sandbox from the runtime (after a restart
+// of the agent) or creates it.
+func (m *Manager) ensureSandbox(ctx context.Context, pod *corev1.Pod, st *podState) error {
+	if st.sandboxID != "" {
+		return nil
+	}
+	if !st.adopted {
+		st.adopted = true
+		if err := m.adopt(ctx, pod, st); err != nil {
+			return err
+		}
+		if st.sandboxID != "" {
+			return nil
+		}
+	}
+	id, err := m.cfg.Runtime.RunPodSandbox(ctx, m.sandboxConfig(pod))
+	if err != nil {
+		return err
+	}
+	st.sandboxID = id
+	return nil
+}
+
+// adopt finds the pod's ready sandbox and containers in the runtime.
+func (m *Manager) adopt(ctx context.Context, pod *corev1.Pod, st *podState) error {
+	boxes, err := m.cfg.Runtime.ListPodSandboxes(ctx)
+	if err != nil {
+		return err
+	}
+	for _, b := range boxes {
+		if b.UID == string(pod.UID) && b.Ready {
+			st.sandboxID = b.ID
+		}
+	}
+	if st.sandboxID == "" {
+		return nil
+	}
+	list, err := m.cfg.Runtime.ListContainers(ctx, runtime.ContainerFilter{SandboxID: st.sandboxID})
+	if err != nil {
+		return err
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].Attempt < list[j].Attempt })
+	for _, c := range list {
+		cs := st.ctr(c.Name)
+		if cs.id != "" {
+			prev, err := m.cfg.Runtime.ContainerStatus(ctx, cs.id)
+			if err == nil {
+				cs.status = prev
+				cs.last = cs.terminated()
+			}
+		}
+		cs.id, cs.attempt = c.ID, c.Attempt
+	}
+	return nil
+}
+
+// refresh reads the runtime state of every current container.
+func (m *Manager) refresh(ctx context.Context, st *podState) {
+	for _, cs := range st.containers {
+		if cs.id == "" {
+			continue
+		}
+		s, err := m.cfg.Runtime.ContainerStatus(ctx, cs.id)
+		switch {
+		case errors.Is(err, runtime.ErrNotFound):
+			cs.status.State, cs.status.ExitCode = runtime.StateExited, 137
+			cs.status.Reason = reason.ContainerStatusUnknown
+			cs.status.Message = "The container could not be located when the pod was terminated"
+		case err == nil:
+			cs.status = s
+		}
+	}
+}
+
+// syncInit runs the init containers in order and reports whether all have
+// completed.
+func (m *Manager) syncInit(ctx context.Context, pod *corev1.Pod, st *podState, out *outcome) bool {
+	for i := range pod.Spec.InitContainers {
+		c := &pod.Spec.InitContainers[i]
+		cs := st.ctr(c.Name)
+		switch {
+		case cs.succeeded():
+			continue
+		case cs.exited():
+			if pod.Spec.RestartPolicy != corev1.RestartPolicyNever {
+				m.restart(ctx, pod, st, c, initPath(c.Name), out)
+			}
+		case !cs.created():
+			m.start(ctx, pod, st, c, initPath(c.Name), out)
+		}
+		return false
+	}
+	return true
+}
+
+// syncRegular starts every regular container that is not running and
+// restarts exited ones as the restart policy says. A container whose image
+// cannot be pulled does not hold up the others.
+func (m *Manager) syncRegular(ctx context.Context, pod *corev1.Pod, st *podState, out *outcome) {
+	for i := range pod.Spec.Containers {
+		c := &pod.Spec.Containers[i]
+		cs := st.ctr(c.Name)
+		switch {
+		case !cs.created():
+			m.start(ctx, pod, st, c, containerPath(c.Name), out)
+		case cs.exited() && shouldRestart(pod.Spec.RestartPolicy, cs.status.ExitCode):
+			m.restart(ctx, pod, st, c, containerPath(c.Name), out)
+		}
+	}
+}
+
+func shouldRestart(p corev1.RestartPolicy, exitCode int32) bool {
+	switch p {
+	case corev1.RestartPolicyNever:
+		return false
+	case corev1.RestartPolicyOnFailure:
+		return exitCode != 0
+	}
+	return true
+}
+
+func initPath(name string) string      { return fmt.Sprintf("spec.initContainers{%s}", name) }
+func containerPath(name string) string { return fmt.Sprintf("spec.containers{%s}", name) }
+
+// restart starts a new incarnation of an exited container unless the
+// crash-loop backoff says to wait.
+func (m *Manager) restart(ctx context.Context, pod *corev1.Pod, st *podState, c *corev1.Container, fieldPath string, out *outcome) {
+	cs := st.ctr(c.Name)
+	key := backoff.CrashLoopKey(pod.Name, pod.Namespace, string(pod.UID), c.Name, c.Image)
+	desc := reason.PodDesc(pod.Name, pod.Namespace, string(pod.UID))
+	if m.crashes.InBackOff(key, cs.status.FinishedAt) {
+		m.cfg.Recorder.Event(pod, fieldPath, reason.TypeWarning, reason.EventBackOff, reason.BackOffRestarting(c.Name, desc))
+		cs.waiting = &corev1.ContainerStateWaiting{
+			Reason:  reason.CrashLoopBackOff,
+			Message: reason.CrashLoopMessage(m.crashes.Get(key), c.Name, desc),
+		}
+		out.failed = true
+		return
+	}
+	m.crashes.Next(key, cs.status.FinishedAt)
+	m.start(ctx, pod, st, c, fieldPath, out)
+}
+
+// start pulls the container's image if the policy says so, then creates and
+// starts the container. Failures become the container's waiting state.
+func (m *Manager) start(ctx context.Context, pod *corev1.Pod, st *podState, c *corev1.Container, fieldPath string, out *outcome) {
+	cs := st.ctr(c.Name)
+	image, why, msg := m.ensureImage(ctx, pod, c, fieldPath, out.keyring)
+	if why != "" {
+		if ctx.Err() != nil {
+			return
+		}
+		cs.waiting = &corev1.ContainerStateWaiting{Reason: why, Message: msg}
+		m.cfg.Recorder.Event(pod, fieldPath, reason.TypeWarning, reason.EventFailed, reason.ErrorReason(why))
+		out.failed = true
+		return
+	}
+	attempt := uint32(0)
+	if cs.created() {
+		attempt = cs.attempt + 1
+	}
+	id, err := m.cfg.Runtime.CreateContainer(ctx, st.sandboxID, m.sandboxConfig(pod), m.containerSpec(pod, c, image, attempt))
+	if err != nil {
+		m.startFailed(pod, cs, fieldPath, reason.CreateContainerError, err, out)
+		return
+	}
+	if cs.created() {
+		cs.last = cs.terminated()
+	}
+	cs.id, cs.attempt, cs.waiting = id, attempt, nil
+	cs.status = runtime.ContainerStatus{ID: id, State: runtime.StateCreated}
+	m.cfg.Recorder.Event(pod, fieldPath, reason.TypeNormal, reason.EventCreated, reason.CreatedContainer(c.Name))
+	if err := m.cfg.Runtime.StartContainer(ctx, id); err != nil {
+		m.startFailed(pod, cs, fieldPath, reason.RunContainerError, err, out)
+		return
+	}
+	m.cfg.Recorder.Event(pod, fieldPath, reason.TypeNormal, reason.EventStarted, reason.StartedContainer(c.Name))
+	if s, err := m.cfg.Runtime.ContainerStatus(ctx, id); err == nil {
+		cs.status = s
+	}
+}
+
+func (m *Manager) startFailed(pod *corev1.Pod, cs *ctr, fieldPath, why string, err error, out *outcome) {
+	cs.waiting = &corev1.ContainerStateWaiting{Reason: why, Message: err.Error()}
+	m.cfg.Recorder.Event(pod, fieldPath, reason.TypeWarning, reason.EventFailed, reason.ErrorReason(err.Error()))
+	out.failed = true
+}
+
+func (m *Manager) containerSpec(pod *corev1.Pod, c *corev1.Container, image string, attempt uint32) runtime.ContainerSpec {
+	spec := runtime.ContainerSpec{
+		Name:       c.Name,
+		Attempt:    attempt,
+		Image:      image,
+		Command:    c.Command,
+		Args:       c.Args,
+		WorkingDir: c.WorkingDir,
+		LogPath:    filepath.Join(c.Name, fmt.Sprintf("%d.log", attempt)),
+		Labels: map[string]string{
+			"io.kubernetes.pod.uid":        string(pod.UID),
+			"io.kubernetes.pod.name":       pod.Name,
+			"io.kubernetes.pod.namespace":  pod.Namespace,
+			"io.kubernetes.container.name": c.Name,
+		},
+	}
+	for _, e := range c.Env {
+		if e.ValueFrom == nil {
+			spec.Env = append(spec.Env, runtime.EnvVar{Name: e.Name, Value: e.Value})
+		}
+	}
+	return spec
+}
+
+// teardown stops and removes a removed pod's containers and sandbox.
+func (m *Manager) teardown(ctx context.Context, w *worker) {
+	pod := w.current()
+	st := &w.state
+	if st.sandboxID == "" && !st.adopted {
+		_ = m.adopt(ctx, pod, st)
+	}
+	grace := 30 * time.Second
+	if pod.Spec.TerminationGracePeriodSeconds != nil {
+		grace = time.Duration(*pod.Spec.TerminationGracePeriodSeconds) * time.Second
+	}
+	for name, cs := range st.containers {
+		if cs.running() {
+			m.cfg.Recorder.Event(pod, containerFieldPath(pod, name), reason.TypeNormal, reason.EventKilling, reason.KillingContainer(name))
+			_ = m.cfg.Runtime.StopContainer(ctx, cs.id, grace)
+		}
+	}
+	if st.sandboxID != "" {
+		_ = m.cfg.Runtime.StopPodSandbox(ctx, st.sandboxID)
+		_ = m.cfg.Runtime.RemovePodSandbox(ctx, st.sandboxID)
+	}
+}
+
+func containerFieldPath(pod *corev1.Pod, name string) string {
+	for _, c := range pod.Spec.InitContainers {
+		if c.Name == name {
+			return initPath(name)
+		}
+	}
+	return containerPath(name)
+}

@@ -1,0 +1,210 @@
+package pull
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/pullwarden/pullwarden/cause"
+	"github.com/pullwarden/pullwarden/credential"
+	"github.com/pullwarden/pullwarden/policy"
+	"github.com/pullwarden/pullwarden/reference"
+	"github.com/pullwarden/pullwarden/registry"
+	"github.com/pullwarden/pullwarden/store"
+)
+
+// Fetcher transfers images from registries into a store; *registry.Client
+// is the implementation.
+type Fetcher interface {
+	Fetch(ctx context.Context, ref reference.Reference, auth authn.Authenticator, s store.Store, progress func(registry.Progress)) (registry.Result, error)
+}
+
+// Request asks for one image.
+type Request struct {
+	// Image is the reference as written in the pod spec or on the command
+	// line.
+	Image string
+	// Policy is the imagePullPolicy; empty means the API server's default.
+	Policy policy.Policy
+	// Keyring supplies the credentials that may be tried, in order. Nil
+	// means anonymous only.
+	Keyring credential.Keyring
+	// Progress, when set, receives per-blob progress of the transfer.
+	Progress func(registry.Progress)
+}
+
+// Result describes what Pull did.
+type Result struct {
+	// Image is the normalised reference the store records.
+	Image string
+	// Policy is the policy applied (after defaulting).
+	Policy policy.Policy
+	// RepoDigest is what the name resolved to at the registry (or, when
+	// nothing was pulled, what it resolved to when it was pulled).
+	RepoDigest v1.Hash
+	// Target is the platform manifest.
+	Target v1.Descriptor
+	// Size is the image size in bytes: manifest, config and layers.
+	Size int64
+	// Downloaded is how many bytes this request transferred.
+	Downloaded int64
+	// Pulled is false when the policy used an image already present.
+	Pulled bool
+	// Credential names the credential the registry accepted ("" when
+	// anonymous or not pulled). Never the secret itself.
+	Credential string
+	// Duration is the time the request took, Waited the part of it spent
+	// waiting for a transfer another request had started.
+	Duration, Waited time.Duration
+}
+
+// Puller is the image manager. It is safe for concurrent use.
+type Puller struct {
+	store   store.Store
+	fetcher Fetcher
+	logger  *slog.Logger
+	now     func() time.Time
+
+	mu       sync.Mutex
+	inflight map[string]*flight
+}
+
+type flight struct {
+	done    chan struct{}
+	res     Result
+	err     error
+	waiters []func(registry.Progress)
+}
+
+// Option configures a Puller.
+type Option func(*Puller)
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(p *Puller) { p.logger = l } }
+
+// WithNow sets the clock used for timestamps and durations (default
+// time.Now).
+func WithNow(now func() time.Time) Option { return func(p *Puller) { p.now = now } }
+
+// New returns a Puller that records images in s and transfers them with f.
+func New(s store.Store, f Fetcher, opts ...Option) *Puller {
+	p := &Puller{
+		store:    s,
+		fetcher:  f,
+		logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		now:      time.Now,
+		inflight: map[string]*flight{},
+	}
+	for _, o := range opts {
+		o(p)
+	}
+	return p
+}
+
+// Pull makes req.Image available in the store according to its policy.
+// Errors are *cause.Error.
+func (p *Puller) Pull(ctx context.Context, req Request) (Result, error) {
+	start := p.now()
+	ref, err := reference.Parse(req.Image)
+	if err != nil {
+		return Result{}, err
+	}
+	pol := req.Policy.Or(req.Image)
+	res := Result{Image: ref.String(), Policy: pol}
+
+	img, present, err := p.Present(ctx, ref)
+	if err != nil {
+		return res, err
+	}
+	decision, err := policy.Decide(pol, req.Image, present)
+	if err != nil {
+		return res, err
+	}
+	if decision == policy.UsePresent {
+		res.RepoDigest, res.Target = img.RepoDigest, img.Target
+		res.Size, err = store.Size(ctx, p.store, img.Target)
+		if err != nil {
+			err = storeErr(err)
+		}
+		res.Duration = p.now().Sub(start)
+		return res, err
+	}
+
+	out, err := p.tryCredentials(ctx, ref, req)
+	out.Image, out.Policy, out.Pulled = res.Image, pol, err == nil
+	out.Duration = p.now().Sub(start)
+	return out, err
+}
+
+// Present reports whether the store holds ref completely (every blob of its
+// manifest committed), and its record.
+func (p *Puller) Present(ctx context.Context, ref reference.Reference) (store.Image, bool, error) {
+	img, err := p.store.Image(ctx, ref.String())
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Image{}, false, nil
+	}
+	if err != nil {
+		return store.Image{}, false, storeErr(err)
+	}
+	ok, err := store.Complete(ctx, p.store, img)
+	if err != nil {
+		return img, false, storeErr(err)
+	}
+	return img, ok, nil
+}
+
+func storeErr(err error) error {
+	if cause.Of(err) != cause.Unknown {
+		return err
+	}
+	return cause.Wrap(cause.StoreFailed, err, "image store: %v", err)
+}
+
+// tryCredentials applies the kubelet's credential rule: every matching
+// credential in order, the first accepted wins; no anonymous attempt after
+// refused credentials; one anonymous attempt when none matched.
+func (p *Puller) tryCredentials(ctx context.Context, ref reference.Reference, req Request) (Result, error) {
+	var creds []credential.Credential
+	if req.Keyring != nil {
+		creds = req.Keyring.Lookup(ref.Name())
+	}
+	if len(creds) == 0 {
+		return p.fetchShared(ctx, ref, nil, req.Progress)
+	}
+	var refused []string
+	var last error
+	for i := range creds {
+		res, err := p.fetchShared(ctx, ref, &creds[i], req.Progress)
+		if err == nil {
+			res.Credential = creds[i].Source
+			return res, nil
+		}
+		if !errors.Is(err, cause.Unauthorized) && !errors.Is(err, cause.Denied) {
+			return res, err
+		}
+		p.logger.LogAttrs(ctx, slog.LevelDebug, "credential refused",
+			slog.String("image", ref.String()), slog.String("credential", creds[i].Source))
+		refused = append(refused, creds[i].Source)
+		last = err
+	}
+	return Result{}, refusedAll(last, refused)
+}
+
+func refusedAll(last error, sources []string) error {
+	c := cause.Of(last)
+	msg := last.Error()
+	if len(sources) > 1 {
+		msg = fmt.Sprintf("%s (all %d matching credentials were refused: %s)", msg, len(sources), strings.Join(sources, "; "))
+	} else {
+		msg = fmt.Sprintf("%s (credential tried: %s)", msg, sources[0])
+	}
+	return &cause.Error{Cause: c, Message: msg, Err: last}
+}
