@@ -79,8 +79,8 @@ func runPull(cmd *cobra.Command, g *globals, o *pullOptions, image string) error
 	}
 	var platform *v1.Platform
 	if o.platform != "" {
-		if platform, err = v1.ParsePlatform(o.platform); err != nil {
-			return &usageError{fmt.Errorf("--platform %q: %w", o.platform, err)}
+		if platform, err = parsePlatform(o.platform); err != nil {
+			return &usageError{err}
 		}
 	}
 	logger := g.logger(stderr)
@@ -162,4 +162,13 @@ func printPulled(w io.Writer, r pullReport) {
 		return
 	}
 	fmt.Fprintf(w, "%s: pulled, %s (%s transferred)\nDigest: %s\n", r.Image, humanBytes(r.Bytes), humanBytes(r.Downloaded), r.Digest)
+}
+
+// parsePlatform accepts os/arch[/variant] with non-empty parts.
+func parsePlatform(s string) (*v1.Platform, error) {
+	p, err := v1.ParsePlatform(s)
+	if err != nil || p.OS == "" || p.Architecture == "" {
+		return nil, fmt.Errorf("--platform %q: want os/arch[/variant], e.g. linux/arm64/v8", s)
+	}
+	return p, nil
 }

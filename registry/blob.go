@@ -1,0 +1,222 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/pullwarden/pullwarden/cause"
+	"github.com/pullwarden/pullwarden/store"
+)
+
+const (
+	// chunkSize is the size of writes into the store (large writes are
+	// cheap for containerd's content store, one gRPC call each).
+	chunkSize = 1 << 20
+	// reportEvery spaces Downloading reports.
+	reportEvery = 1 << 20
+)
+
+// blob downloads desc into st unless st has it, resuming at the writer's
+// offset and retrying transient failures. The store verifies the digest at
+// Commit; nothing unverified becomes visible.
+func (s *session) blob(ctx context.Context, st store.Store, desc v1.Descriptor, rep *reporter) error {
+	what := "blob " + desc.Digest.String()
+	return s.c.retry(ctx, s.t, what, func(ctx context.Context, attempt int) error {
+		return s.blobAttempt(ctx, st, desc, rep, attempt)
+	})
+}
+
+func (s *session) blobAttempt(ctx context.Context, st store.Store, desc v1.Descriptor, rep *reporter, attempt int) error {
+	w, err := st.Writer(ctx, desc)
+	if errors.Is(err, store.ErrAlreadyExists) {
+		rep.report(desc, desc.Size, Present)
+		return nil
+	}
+	if err != nil {
+		return s.storeErr(ctx, err, desc)
+	}
+	defer w.Close()
+	off := w.Offset()
+	if off > desc.Size {
+		if err := w.Truncate(0); err != nil {
+			return s.storeErr(ctx, err, desc)
+		}
+		off = 0
+	}
+	if attempt > 1 {
+		rep.report(desc, off, Retrying)
+	}
+	if off < desc.Size {
+		if off > 0 {
+			rep.report(desc, off, Resuming)
+		} else {
+			rep.report(desc, off, Downloading)
+		}
+		if err := s.transfer(ctx, w, desc, off, rep); err != nil {
+			return err
+		}
+	}
+	rep.report(desc, desc.Size, Verifying)
+	if err := w.Commit(ctx); err != nil {
+		if errors.Is(err, cause.DigestMismatch) {
+			return cause.Wrap(cause.DigestMismatch, err, "blob %s from registry %s, repository %q, does not match its digest",
+				desc.Digest, s.t.host, s.repo)
+		}
+		return s.storeErr(ctx, err, desc)
+	}
+	rep.report(desc, desc.Size, Done)
+	return nil
+}
+
+// storeErr classifies a store failure: cancellation stays Canceled, a
+// *cause.Error keeps its cause, anything else is StoreFailed.
+func (s *session) storeErr(ctx context.Context, err error, desc v1.Descriptor) error {
+	var ce *cause.Error
+	if ctx.Err() != nil || errors.As(err, &ce) {
+		return err
+	}
+	return cause.Wrap(cause.StoreFailed, err, "writing blob %s to the store failed: %s", desc.Digest, sanitize(err.Error()))
+}
+
+// transfer GETs desc from byte off (with Range when off > 0) into w. A
+// registry answering 200 to a Range request sends the whole blob: w is
+// truncated and written from the start.
+func (s *session) transfer(ctx context.Context, w store.Writer, desc v1.Descriptor, off int64, rep *reporter) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	wd := &watchdog{}
+	wd.touch(s.c.opts.Now())
+	go s.watch(ctx, cancel, wd)
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url("blobs", desc.Digest.String()), nil)
+	if err != nil {
+		return err
+	}
+	if off > 0 {
+		// An explicit end: some registries (ggcr's) reject open ranges.
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", off, desc.Size-1))
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return stallOr(ctx, err)
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusPartialContent && off > 0:
+		if start, ok := rangeStart(resp.Header.Get("Content-Range")); !ok || start != off {
+			if err := w.Truncate(0); err != nil {
+				return s.storeErr(ctx, err, desc)
+			}
+			return fmt.Errorf("%w: Content-Range %q does not start at %d", errShortBody, resp.Header.Get("Content-Range"), off)
+		}
+	case resp.StatusCode == http.StatusOK:
+		if off > 0 {
+			s.c.opts.Logger.DebugContext(ctx, "registry ignored Range; downloading from the start",
+				"host", s.t.host, "digest", desc.Digest.String())
+			if err := w.Truncate(0); err != nil {
+				return s.storeErr(ctx, err, desc)
+			}
+			off = 0
+		}
+	default:
+		return checkResponse(resp, s.c.opts.Now(), http.StatusOK)
+	}
+	return s.copyBody(ctx, w, desc, off, resp.Body, wd, rep)
+}
+
+// copyBody writes the rest of desc (from off) from body into w in chunks.
+func (s *session) copyBody(ctx context.Context, w store.Writer, desc v1.Descriptor, off int64, body io.Reader,
+	wd *watchdog, rep *reporter) error {
+	body = &countingReader{r: io.LimitReader(body, desc.Size-off), s: s, wd: wd}
+	buf := make([]byte, min(chunkSize, desc.Size-off))
+	done, reported := off, off
+	for done < desc.Size {
+		n, rerr := io.ReadFull(body, buf[:min(int64(len(buf)), desc.Size-done)])
+		if n > 0 {
+			if _, err := w.Write(buf[:n]); err != nil {
+				return s.storeErr(ctx, err, desc)
+			}
+			done += int64(n)
+			if done-reported >= reportEvery {
+				rep.report(desc, done, Downloading)
+				reported = done
+			}
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			if done < desc.Size {
+				return stallOr(ctx, fmt.Errorf("%w after %d of %d bytes", errShortBody, done, desc.Size))
+			}
+		} else if rerr != nil {
+			return stallOr(ctx, rerr)
+		}
+	}
+	return nil
+}
+
+// stallOr reports a stall when the watchdog ended the transfer, else err.
+func stallOr(ctx context.Context, err error) error {
+	if errors.Is(context.Cause(ctx), errStalled) {
+		return fmt.Errorf("%w (%w)", errStalled, err)
+	}
+	return err
+}
+
+// rangeStart parses the first byte of a Content-Range "bytes a-b/c".
+func rangeStart(v string) (int64, bool) {
+	var a, b int64
+	var total string
+	if _, err := fmt.Sscanf(v, "bytes %d-%d/%s", &a, &b, &total); err != nil || a < 0 || b < a {
+		return 0, false
+	}
+	return a, true
+}
+
+// watchdog tracks when the last byte arrived.
+type watchdog struct {
+	bytes atomic.Int64
+	last  atomic.Int64 // unix nanoseconds of the last byte
+}
+
+func (wd *watchdog) touch(now time.Time) { wd.last.Store(now.UnixNano()); wd.bytes.Add(1) }
+
+// watch cancels the transfer with errStalled when a whole StallTimeout
+// passes without a byte. It sleeps through Options.Sleep until the byte
+// count stops moving, so tests drive it without real time.
+func (s *session) watch(ctx context.Context, cancel context.CancelCauseFunc, wd *watchdog) {
+	for {
+		seen := wd.bytes.Load()
+		since := s.c.opts.Now().Sub(time.Unix(0, wd.last.Load()))
+		d := max(s.c.opts.StallTimeout-since, time.Millisecond)
+		if s.c.opts.Sleep(ctx, d) != nil {
+			return
+		}
+		if wd.bytes.Load() == seen {
+			s.c.opts.Logger.DebugContext(ctx, "transfer stalled", "host", s.t.host, "timeout", s.c.opts.StallTimeout)
+			cancel(errStalled)
+			return
+		}
+	}
+}
+
+// countingReader counts received bytes for the session and the watchdog.
+type countingReader struct {
+	r  io.Reader
+	s  *session
+	wd *watchdog
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.s.downloaded.add(int64(n))
+		c.wd.touch(c.s.c.opts.Now())
+	}
+	return n, err
+}

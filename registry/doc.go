@@ -1,0 +1,48 @@
+// Package registry pulls images from container registries into a
+// store.Store, on top of go-containerregistry's transport (auth ping,
+// Basic and Bearer token auth with a pull scope per repository, registry
+// error bodies).
+//
+// Resolve asks what a reference points to with a manifest HEAD (which does
+// not count against Docker Hub's pull limit) and sends a GET only when the
+// HEAD gives no digest, size or media type, or fails without an error body.
+//
+// Fetch resolves the reference, reads the index and the platform manifest
+// from the store when present (so a present image costs one HEAD and no
+// GET), else GETs them by digest and verifies them; selects the
+// Options.Platform entry of an index (cause.PlatformNotFound lists what the
+// index offers); then downloads the config and layers the store lacks,
+// Options.Parallel (default 4) at a time. Blobs are written through
+// store.Writer: a partial blob resumes at Writer.Offset with a Range
+// request (bytes=offset-end), a registry that ignores Range (200) makes the
+// writer start over, and Writer.Commit verifies the digest, so nothing
+// unverified lands in the store. Manifests are committed last, platform
+// manifest before index. Manifests over 4 MiB, Docker schema 1 and unknown
+// media types are cause.ManifestInvalid.
+//
+// Retries: within one call, transient failures (broken connections, EOF
+// mid-body, stalls, timeouts, 5xx, 408, 429, digest mismatches) are retried
+// up to Retry.Attempts times (default 5) with jittered exponential backoff
+// (default 500ms doubling to 30s), waiting through Options.Sleep. A
+// Retry-After on 429 or 503 (seconds or HTTP date) replaces the backoff
+// when it is at most Options.MaxRetryAfter (default 60s); a longer one
+// fails at once with cause.RateLimited and RetryAfter set, for the caller
+// to schedule. A transfer that receives no byte for Options.StallTimeout
+// (default 30s) is aborted and resumed. Refused connections, DNS and TLS
+// failures are not retried here: they are cause.RegistryUnreachable for the
+// caller's backoff.
+//
+// Every failure is a *cause.Error whose one-line message names the registry
+// host and repository and never holds a credential or a URL query.
+// Classification lives in classify.go. Where a registry cannot tell causes
+// apart (a 401 to an anonymous request may mean a missing repository or a
+// private one) the message says so instead of guessing.
+//
+// Security: plain HTTP is used only for loopback hosts (localhost,
+// 127.0.0.0/8, [::1]) and hosts listed in Options.Insecure; every other
+// request, including pings, token requests and followed redirects, must be
+// https, enforced by a RoundTripper under ggcr's (ggcr alone would also try
+// http for RFC 1918 addresses). Credentials go only to the registry host:
+// ggcr's transports add them per request for that host, so a blob redirect
+// to storage elsewhere carries no Authorization header.
+package registry

@@ -1,0 +1,154 @@
+package registry
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Defaults applied by New to zero fields of Options.
+const (
+	DefaultParallel      = 4
+	DefaultAttempts      = 5
+	DefaultInitial       = 500 * time.Millisecond
+	DefaultMax           = 30 * time.Second
+	DefaultStallTimeout  = 30 * time.Second
+	DefaultMaxRetryAfter = 60 * time.Second
+	DefaultUserAgent     = "pullwarden"
+)
+
+// Options configure a Client. Zero fields take the defaults documented on
+// each field; New applies them in one place (withDefaults).
+type Options struct {
+	// Transport is the base transport; default: a clone of
+	// http.DefaultTransport. TLS verification is whatever it configures
+	// (verified for the default).
+	Transport http.RoundTripper
+	// Insecure lists "host[:port]" registries allowed over plain HTTP
+	// besides loopback hosts (localhost, 127.0.0.0/8, [::1]), which are
+	// always allowed. Every other host is https only.
+	Insecure []string
+	// Platform selects the manifest from an image index; default: the
+	// host's (runtime.GOOS, runtime.GOARCH, and the arm variant).
+	Platform *v1.Platform
+	// Parallel is the number of concurrent blob downloads per Fetch;
+	// default 4 (DefaultParallel).
+	Parallel int
+	// Retry bounds attempts within one Fetch or Resolve for transient
+	// failures; default 5 attempts, 500ms initial, 30s maximum backoff.
+	Retry RetryPolicy
+	// StallTimeout aborts and retries (resuming) a transfer that received
+	// no byte for this long; default 30s.
+	StallTimeout time.Duration
+	// MaxRetryAfter caps the wait a registry may ask for with Retry-After
+	// on 429 and 503; a longer request fails the call at once with
+	// cause.RateLimited carrying RetryAfter. Default 60s.
+	MaxRetryAfter time.Duration
+	// Sleep waits between attempts and paces the stall watchdog; default:
+	// a real timer that returns ctx.Err() when ctx ends first.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now reads the clock (Retry-After dates, stall watchdog); default
+	// time.Now.
+	Now func() time.Time
+	// Logger receives debug and warning records; default: discard.
+	Logger *slog.Logger
+	// UserAgent is sent with every request; default "pullwarden".
+	UserAgent string
+}
+
+// RetryPolicy is a jittered exponential backoff: attempt n (from 1) waits
+// a random duration in [d/2, d] with d = min(Initial * 2^(n-1), Max).
+type RetryPolicy struct {
+	Attempts     int
+	Initial, Max time.Duration
+}
+
+// Client talks to registries. It is safe for concurrent use.
+type Client struct {
+	opts     Options
+	insecure map[string]bool
+}
+
+// New returns a Client with opts' zero fields set to their defaults.
+func New(opts Options) *Client {
+	o := withDefaults(opts)
+	c := &Client{opts: o, insecure: map[string]bool{}}
+	for _, h := range o.Insecure {
+		c.insecure[h] = true
+	}
+	return c
+}
+
+func withDefaults(o Options) Options {
+	if o.Transport == nil {
+		o.Transport = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	if o.Platform == nil {
+		o.Platform = HostPlatform()
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = DefaultParallel
+	}
+	if o.Retry.Attempts <= 0 {
+		o.Retry.Attempts = DefaultAttempts
+	}
+	if o.Retry.Initial <= 0 {
+		o.Retry.Initial = DefaultInitial
+	}
+	if o.Retry.Max <= 0 {
+		o.Retry.Max = DefaultMax
+	}
+	if o.StallTimeout <= 0 {
+		o.StallTimeout = DefaultStallTimeout
+	}
+	if o.MaxRetryAfter <= 0 {
+		o.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleep
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = DefaultUserAgent
+	}
+	return o
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// HostPlatform is the platform this binary runs on. On 32-bit arm the
+// variant comes from the GOARM the binary was built with (default v7).
+func HostPlatform() *v1.Platform {
+	p := &v1.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}
+	if runtime.GOARCH == "arm" {
+		p.Variant = "v7"
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			for _, s := range bi.Settings {
+				if s.Key == "GOARM" && s.Value != "" {
+					p.Variant = "v" + s.Value[:1]
+				}
+			}
+		}
+	}
+	return p
+}

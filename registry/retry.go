@@ -1,0 +1,102 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pullwarden/pullwarden/cause"
+)
+
+// retry runs op until it succeeds, fails with a cause that is not transient,
+// or the attempts of the RetryPolicy are used up. Every failure is
+// classified against t; the last one is returned. Between attempts it waits
+// the Retry-After the registry asked for (429, 503) when that is at most
+// MaxRetryAfter, else a jittered exponential backoff. A Retry-After above
+// MaxRetryAfter ends the call at once with the cause carrying RetryAfter.
+func (c *Client) retry(ctx context.Context, t target, what string, op func(ctx context.Context, attempt int) error) error {
+	var last *cause.Error
+	for attempt := 1; ; attempt++ {
+		err := op(ctx, attempt)
+		if err == nil {
+			return nil
+		}
+		last = t.classify(err, what)
+		if ctx.Err() != nil {
+			return t.classify(ctx.Err(), what)
+		}
+		if !transient(last) {
+			return last
+		}
+		if last.RetryAfter > c.opts.MaxRetryAfter {
+			return &cause.Error{Cause: cause.RateLimited, RetryAfter: last.RetryAfter, Err: last.Err,
+				Message: last.Message + fmt.Sprintf(" (longer than the %s pullwarden waits within one pull)", c.opts.MaxRetryAfter)}
+		}
+		if attempt >= c.opts.Retry.Attempts {
+			e := *last
+			e.Message += fmt.Sprintf(" (gave up after %d attempts)", attempt)
+			return &e
+		}
+		wait := last.RetryAfter
+		if wait <= 0 {
+			wait = c.backoff(attempt)
+		}
+		c.opts.Logger.DebugContext(ctx, "retrying", "host", t.host, "repository", t.repo, "what", what,
+			"attempt", attempt, "wait", wait, "reason", last.Cause.Reason(), "error", last.Message)
+		if err := c.opts.Sleep(ctx, wait); err != nil {
+			return t.classify(err, what)
+		}
+	}
+}
+
+// backoff is the wait after failed attempt n (from 1): uniform in
+// [d/2, d] with d = min(Initial * 2^(n-1), Max).
+func (c *Client) backoff(n int) time.Duration {
+	d := c.opts.Retry.Initial
+	for i := 1; i < n && d < c.opts.Retry.Max; i++ {
+		d *= 2
+	}
+	d = min(d, c.opts.Retry.Max)
+	half := d / 2
+	return half + rand.N(d-half+1)
+}
+
+// parseRetryAfter reads a Retry-After value: delay seconds or an HTTP date
+// (relative to now; a date in the past means 0). ok is false when the value
+// is absent or malformed. Values are capped at one day.
+func parseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	const maxWait = 24 * time.Hour
+	if v[0] >= '0' && v[0] <= '9' {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+				return maxWait, true
+			}
+			return 0, false
+		}
+		if n > uint64(maxWait/time.Second) {
+			return maxWait, true
+		}
+		return time.Duration(n) * time.Second, true
+	}
+	at, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	d = at.Sub(now)
+	switch {
+	case d < 0:
+		d = 0
+	case d > maxWait:
+		d = maxWait
+	}
+	return d, true
+}

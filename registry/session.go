@@ -1,0 +1,73 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/pullwarden/pullwarden/cause"
+	"github.com/pullwarden/pullwarden/reference"
+)
+
+// session is one authenticated conversation with a repository: ggcr's
+// transport (ping, Basic or Bearer with a pull-scoped token) over the
+// scheme guard over the base transport.
+type session struct {
+	c      *Client
+	reg    name.Registry
+	repo   string
+	t      target
+	client *http.Client
+	// downloaded counts body bytes received (manifests and blobs).
+	downloaded counter
+}
+
+// open authenticates to ref's registry for pulling ref's repository,
+// retrying transient failures of the ping and token exchange.
+func (c *Client) open(ctx context.Context, ref reference.Reference, auth authn.Authenticator) (*session, error) {
+	if auth == nil {
+		auth = authn.Anonymous
+	}
+	t := target{host: ref.Registry(), repo: ref.Repository(), anonymous: auth == authn.Anonymous}
+	reg, err := c.registryName(ref.Registry())
+	if err != nil {
+		return nil, cause.Wrap(cause.InvalidImageName, err, "invalid registry host %q", ref.Registry())
+	}
+	repo := reg.Repo(ref.Repository())
+	if repo.RepositoryStr() != ref.Repository() {
+		return nil, cause.New(cause.InvalidImageName, "invalid repository %q", ref.Repository())
+	}
+	base := transport.NewUserAgent(&schemeGuard{c: c, inner: c.opts.Transport}, c.opts.UserAgent)
+	var rt http.RoundTripper
+	err = c.retry(ctx, t, "authentication", func(ctx context.Context, _ int) error {
+		var err error
+		rt, err = transport.NewWithContext(ctx, reg, auth, base, []string{repo.Scope(transport.PullScope)})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s := &session{c: c, reg: reg, repo: ref.Repository(), t: t}
+	s.client = &http.Client{Transport: rt, CheckRedirect: checkRedirect}
+	return s, nil
+}
+
+// checkRedirect follows at most 10 redirects. Credentials never follow a
+// redirect to another host: ggcr's transports add them per request only
+// for the registry host, and the scheme guard still applies.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return fmt.Errorf("stopped after %d redirects", len(via))
+	}
+	return nil
+}
+
+// url is the https URL of a registry API path; ggcr's transport switches
+// it to http when the ping found a plain-HTTP (allowed) registry.
+func (s *session) url(kind, id string) string {
+	return fmt.Sprintf("https://%s/v2/%s/%s/%s", s.reg.RegistryStr(), s.repo, kind, id)
+}

@@ -1,0 +1,62 @@
+// Package ocilayout is a store.Store kept in an OCI image layout directory
+// that skopeo, crane and oras can read (oci:DIR:NAME).
+//
+// # Layout
+//
+//	DIR/oci-layout              {"imageLayoutVersion":"1.0.0"}
+//	DIR/index.json              one manifests entry per image name
+//	DIR/blobs/sha256/<hex>      committed, verified blobs
+//	DIR/ingest/<hex>/data       a partial download of blob sha256:<hex>
+//	DIR/ingest/<hex>/meta.json  its expected descriptor and start time
+//	DIR/ingest/<hex>/hashstate  the sha256 state of data, saved on Close
+//	DIR/ingest/<hex>/lock       flock: one writer per blob
+//	DIR/locks/index.lock        flock: read-modify-write of index.json
+//	DIR/locks/store.lock        flock: Lease (shared) against GC (exclusive)
+//	DIR/leases/<id>             one file per live Lease, flock'ed shared
+//
+// Each image is an index.json entry whose descriptor is the image's target
+// manifest, annotated with org.opencontainers.image.ref.name (the full
+// normalised name, "docker.io/library/nginx:latest"),
+// io.pullwarden.image.repo-digest (the digest the registry resolved the name
+// to) and org.opencontainers.image.created (RFC 3339). Entries without a
+// ref.name, written by other tools, are kept as they are and count as GC
+// roots, but are not listed by Images.
+//
+// # Durability and concurrency
+//
+// Every file is replaced atomically: a temp file (".tmp-*") in the same
+// directory is written, fsynced and renamed, and the directory is fsynced.
+// A blob becomes visible only by renaming its ingest data file into blobs/
+// after its size and digest were verified. Several processes may share one
+// store: index.json is updated under an exclusive flock; each ingest has
+// its own lock, and a second writer for the same blob polls (every
+// WithPollInterval, default 20ms) until the first is done or its ctx ends.
+// Readers need no lock.
+//
+// # Resume
+//
+// A Writer closed without Commit leaves its data in ingest/. The next Writer
+// for the same digest, in this or another process, continues at Offset. The
+// running sha256 is restored from hashstate when Close saved it and the data
+// file still has the saved length; otherwise (a crash, a foreign file) the
+// data file is re-hashed from the start, which costs one read of it.
+//
+// # Leases and GC
+//
+// GC deletes blobs that no index.json entry references, directly, through
+// its manifest or index, or as an image's RepoDigest, and ingests whose data
+// has not been written for longer than the ingest expiry (WithIngestExpiry,
+// default 24h) and that no writer holds, and leftover temp files. A Lease
+// protects every blob committed, or found present by Writer or Info, while
+// it lives: GC keeps each blob whose modification time is not older than
+// the start of the oldest live Lease of any process. A Lease of a process
+// that died is noticed (its flock is gone) and removed by the next GC.
+//
+// # Damage
+//
+// An unreadable or corrupt index.json, a malformed oci-layout file, a file
+// in blobs/sha256 whose name is not a digest, and a blob whose content does
+// not match its name are reported as *cause.Error with cause.StoreFailed,
+// naming the file. A corrupt index.json is never overwritten: the write
+// fails instead. Verify re-hashes every blob and lists the problems found.
+package ocilayout

@@ -1,0 +1,132 @@
+package ocilayout
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/pullwarden/pullwarden/cause"
+	"github.com/pullwarden/pullwarden/store"
+)
+
+// Names of the layout's files and directories.
+const (
+	layoutFile = "oci-layout"
+	indexFile  = "index.json"
+	blobsDir   = "blobs/sha256"
+	ingestDir  = "ingest"
+	locksDir   = "locks"
+	leasesDir  = "leases"
+
+	layoutVersion = "1.0.0"
+)
+
+// Store is an OCI image layout directory. It implements store.Store.
+type Store struct {
+	dir  string
+	opts options
+	// leases counts this Store's live leases: while any lives, Writer and
+	// Info refresh the time of blobs they find present.
+	leases atomic.Int64
+	// indexMu serialises this process's index.json updates before the flock.
+	indexMu sync.Mutex
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens the OCI image layout at dir, creating the directory, the
+// oci-layout file and an empty index.json if missing. A malformed
+// oci-layout file is an error; index.json is read only when used.
+func Open(dir string, opts ...Option) (*Store, error) {
+	o := defaults()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, storeErr(err, "store directory %s: %v", dir, err)
+	}
+	s := &Store{dir: abs, opts: o}
+	for _, d := range []string{blobsDir, ingestDir, locksDir, leasesDir} {
+		p := s.path(d)
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			return nil, storeErr(err, "cannot create %s: %v", p, err)
+		}
+	}
+	if err := s.initLayout(); err != nil {
+		return nil, err
+	}
+	p := s.path(indexFile)
+	empty, _ := json.Marshal(emptyIndex())
+	if _, err := createFileAtomic(p, append(empty, '\n')); err != nil {
+		return nil, storeErr(err, "cannot create %s: %v", p, err)
+	}
+	return s, nil
+}
+
+// Dir returns the store's directory.
+func (s *Store) Dir() string { return s.dir }
+
+func (s *Store) initLayout() error {
+	p := s.path(layoutFile)
+	want := []byte(`{"imageLayoutVersion":"` + layoutVersion + `"}` + "\n")
+	if _, err := createFileAtomic(p, want); err != nil {
+		return storeErr(err, "cannot create %s: %v", p, err)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return storeErr(err, "cannot read %s: %v", p, err)
+	}
+	return checkLayout(p, b)
+}
+
+// checkLayout validates the content of an oci-layout file.
+func checkLayout(path string, b []byte) error {
+	var l struct {
+		Version *string `json:"imageLayoutVersion"`
+	}
+	if err := json.Unmarshal(b, &l); err != nil {
+		return storeErr(err, "%s is not a valid oci-layout file: %v", path, err)
+	}
+	if l.Version == nil {
+		return storeErr(nil, "%s is not a valid oci-layout file: imageLayoutVersion is missing", path)
+	}
+	if !strings.HasPrefix(*l.Version, "1.") {
+		return storeErr(nil, "%s: unsupported imageLayoutVersion %q (want 1.x)", path, *l.Version)
+	}
+	return nil
+}
+
+func (s *Store) path(rel string) string { return filepath.Join(s.dir, filepath.FromSlash(rel)) }
+
+func (s *Store) blobPath(h v1.Hash) string {
+	return filepath.Join(s.dir, filepath.FromSlash(blobsDir), h.Hex)
+}
+
+func (s *Store) ingestPath(h v1.Hash) string { return filepath.Join(s.dir, ingestDir, h.Hex) }
+
+// checkDigest accepts only sha256 digests, the only algorithm stored.
+func checkDigest(h v1.Hash) error {
+	if h.Algorithm != "sha256" || len(h.Hex) != 64 || strings.Trim(h.Hex, "0123456789abcdef") != "" {
+		return fmt.Errorf("unsupported digest %q: the store keeps sha256 blobs only", h.String())
+	}
+	return nil
+}
+
+// storeErr is a cause.StoreFailed error; messages name the file.
+func storeErr(err error, format string, args ...any) error {
+	return cause.Wrap(cause.StoreFailed, err, format, args...)
+}
+
+func notFound(format string, args ...any) error {
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), store.ErrNotFound)
+}
+
+func isNotExist(err error) bool { return errors.Is(err, os.ErrNotExist) }

@@ -1,0 +1,303 @@
+package ocilayout
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/pullwarden/pullwarden/cause"
+	"github.com/pullwarden/pullwarden/store"
+)
+
+// Names of the files in an ingest directory.
+const (
+	ingestData  = "data"
+	ingestMeta  = "meta.json"
+	ingestState = "hashstate"
+	ingestLock  = "lock"
+)
+
+// Writer starts or resumes writing the blob desc. It returns
+// store.ErrAlreadyExists when the blob is committed, and waits while another
+// writer, in this or another process, holds the same blob.
+func (s *Store) Writer(ctx context.Context, desc v1.Descriptor) (store.Writer, error) {
+	if err := checkDigest(desc.Digest); err != nil {
+		return nil, err
+	}
+	if desc.Size < 0 {
+		return nil, fmt.Errorf("blob %s: negative size %d", desc.Digest, desc.Size)
+	}
+	if err := s.exists(ctx, desc.Digest); err != nil {
+		return nil, err
+	}
+	dir := s.ingestPath(desc.Digest)
+	l, err := lock(ctx, filepath.Join(dir, ingestLock), true, s.opts.pollInterval)
+	if err != nil {
+		return nil, fmt.Errorf("blob %s is being written by another writer: %w", desc.Digest, err)
+	}
+	if err := s.exists(ctx, desc.Digest); err != nil {
+		if errors.Is(err, store.ErrAlreadyExists) {
+			s.dropIngest(dir, l) // a leftover of a writer that committed
+		} else {
+			l.Close()
+		}
+		return nil, err
+	}
+	w := &writer{s: s, desc: desc, dir: dir, lock: l}
+	if err := w.open(); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// exists returns store.ErrAlreadyExists when the blob is committed (and
+// marks it used for a live lease), nil when it is not.
+func (s *Store) exists(ctx context.Context, dgst v1.Hash) error {
+	_, err := s.Info(ctx, dgst)
+	switch {
+	case err == nil:
+		return fmt.Errorf("blob %s: %w", dgst, store.ErrAlreadyExists)
+	case errors.Is(err, store.ErrNotFound):
+		return nil
+	default:
+		return err
+	}
+}
+
+// dropIngest removes an ingest directory whose lock l is held, then
+// releases l.
+func (s *Store) dropIngest(dir string, l *os.File) {
+	for _, n := range []string{ingestData, ingestMeta, ingestState} {
+		_ = os.Remove(filepath.Join(dir, n))
+	}
+	_ = os.RemoveAll(dir) // the lock file and any leftover temp file
+	l.Close()
+}
+
+type ingestMetadata struct {
+	Descriptor v1.Descriptor `json:"descriptor"`
+	Started    time.Time     `json:"started"`
+}
+
+type writer struct {
+	s         *Store
+	desc      v1.Descriptor
+	dir       string
+	lock      *os.File
+	data      *os.File
+	h         hash.Hash
+	offset    int64
+	done      bool
+	committed bool
+}
+
+func (w *writer) path(name string) string { return filepath.Join(w.dir, name) }
+
+// open opens the ingest's data file and restores the digest state.
+func (w *writer) open() error {
+	p := w.path(ingestData)
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return storeErr(err, "cannot open ingest %s: %v", p, err)
+	}
+	w.data = f
+	fresh := w.readMeta()
+	size, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
+		f.Close()
+		return storeErr(err, "cannot read ingest %s: %v", p, err)
+	}
+	if fresh || size > w.desc.Size {
+		size = 0
+		if err := f.Truncate(0); err != nil {
+			f.Close()
+			return storeErr(err, "cannot reset ingest %s: %v", p, err)
+		}
+		meta := ingestMetadata{Descriptor: w.desc, Started: w.s.opts.now().UTC()}
+		if err := writeJSONAtomic(w.path(ingestMeta), meta); err != nil {
+			f.Close()
+			return storeErr(err, "cannot write %s: %v", w.path(ingestMeta), err)
+		}
+	}
+	if err := w.restoreHash(size); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Seek(size, io.SeekStart); err != nil {
+		f.Close()
+		return storeErr(err, "cannot read ingest %s: %v", p, err)
+	}
+	w.offset = size
+	return nil
+}
+
+// readMeta reports whether the ingest has no metadata usable for this
+// descriptor, so that its data must start over.
+func (w *writer) readMeta() (fresh bool) {
+	var m ingestMetadata
+	if err := readJSON(w.path(ingestMeta), &m); err != nil {
+		return true
+	}
+	return m.Descriptor.Digest != w.desc.Digest || m.Descriptor.Size != w.desc.Size
+}
+
+// restoreHash sets w.h to the sha256 state after the first size bytes of
+// data: from the state Close saved when it matches, else by re-hashing.
+func (w *writer) restoreHash(size int64) error {
+	w.h = sha256.New()
+	sp := w.path(ingestState)
+	if b, err := os.ReadFile(sp); err == nil {
+		_ = os.Remove(sp)
+		var st hashState
+		if readStateJSON(b, &st) && st.Offset == size {
+			if u, ok := w.h.(interface{ UnmarshalBinary([]byte) error }); ok && u.UnmarshalBinary(st.State) == nil {
+				return nil
+			}
+			w.h = sha256.New()
+		}
+	}
+	if size == 0 {
+		return nil
+	}
+	if _, err := w.data.Seek(0, io.SeekStart); err != nil {
+		return storeErr(err, "cannot read ingest %s: %v", w.path(ingestData), err)
+	}
+	n, err := io.Copy(w.h, io.LimitReader(w.data, size))
+	if err != nil || n != size {
+		return storeErr(err, "cannot re-read ingest %s (%d of %d bytes): %v", w.path(ingestData), n, size, err)
+	}
+	return nil
+}
+
+func (w *writer) Write(p []byte) (int, error) {
+	if w.done {
+		return 0, errors.New("write to a closed blob writer")
+	}
+	if rest := w.desc.Size - w.offset; int64(len(p)) > rest {
+		return 0, cause.New(cause.DigestMismatch, "blob %s: received more than the expected %d bytes", w.desc.Digest, w.desc.Size)
+	}
+	n, err := w.data.Write(p)
+	w.h.Write(p[:n])
+	w.offset += int64(n)
+	if err != nil {
+		return n, storeErr(err, "cannot write ingest %s: %v", w.path(ingestData), err)
+	}
+	return n, nil
+}
+
+func (w *writer) Offset() int64 { return w.offset }
+
+func (w *writer) Truncate(size int64) error {
+	if w.done {
+		return errors.New("truncate of a closed blob writer")
+	}
+	if size != 0 {
+		return fmt.Errorf("blob %s: truncate to %d: only 0 is supported", w.desc.Digest, size)
+	}
+	if err := w.data.Truncate(0); err != nil {
+		return storeErr(err, "cannot truncate ingest %s: %v", w.path(ingestData), err)
+	}
+	if _, err := w.data.Seek(0, io.SeekStart); err != nil {
+		return storeErr(err, "cannot truncate ingest %s: %v", w.path(ingestData), err)
+	}
+	w.h.Reset()
+	w.offset = 0
+	return nil
+}
+
+func (w *writer) Commit(ctx context.Context) error {
+	if w.committed {
+		return nil
+	}
+	if w.done {
+		return errors.New("commit of a closed blob writer")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if w.offset < w.desc.Size {
+		return cause.Wrap(cause.NetworkError, io.ErrUnexpectedEOF,
+			"blob %s: have %d of %d bytes", w.desc.Digest, w.offset, w.desc.Size)
+	}
+	got := v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(w.h.Sum(nil))}
+	if got != w.desc.Digest {
+		w.finish()
+		return cause.New(cause.DigestMismatch, "blob %s: content has digest %s; the data was discarded", w.desc.Digest, got)
+	}
+	src := w.path(ingestData)
+	if err := w.data.Sync(); err != nil {
+		return storeErr(err, "cannot sync ingest %s: %v", src, err)
+	}
+	now := w.s.opts.now()
+	if err := os.Chtimes(src, now, now); err != nil {
+		return storeErr(err, "cannot set time of ingest %s: %v", src, err)
+	}
+	dst := w.s.blobPath(w.desc.Digest)
+	if err := os.Rename(src, dst); err != nil {
+		return storeErr(err, "cannot move %s to %s: %v", src, dst, err)
+	}
+	if err := syncDir(filepath.Dir(dst)); err != nil {
+		return storeErr(err, "cannot sync %s: %v", filepath.Dir(dst), err)
+	}
+	w.committed = true
+	w.finish()
+	return nil
+}
+
+// finish removes the ingest directory and releases the writer.
+func (w *writer) finish() {
+	if w.done {
+		return
+	}
+	w.done = true
+	w.data.Close()
+	w.s.dropIngest(w.dir, w.lock)
+}
+
+func (w *writer) Close() error {
+	if w.done {
+		return nil
+	}
+	w.done = true
+	defer w.lock.Close()
+	var errs []error
+	if err := w.data.Sync(); err != nil {
+		errs = append(errs, storeErr(err, "cannot sync ingest %s: %v", w.path(ingestData), err))
+	}
+	if err := w.data.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) == 0 {
+		w.saveHash()
+	}
+	return errors.Join(errs...)
+}
+
+// saveHash stores the digest state beside the data so that the next writer
+// need not re-hash; failing to save only costs that re-hash.
+func (w *writer) saveHash() {
+	m, ok := w.h.(interface{ MarshalBinary() ([]byte, error) })
+	if !ok {
+		return
+	}
+	b, err := m.MarshalBinary()
+	if err != nil {
+		return
+	}
+	_ = writeJSONAtomic(w.path(ingestState), hashState{Offset: w.offset, State: b})
+}
+
+type hashState struct {
+	Offset int64  `json:"offset"`
+	State  []byte `json:"state"`
+}
