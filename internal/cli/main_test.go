@@ -21,7 +21,15 @@ func TestMain(m *testing.M) {
 	if os.Getenv(envMain) == "1" {
 		os.Exit(Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	// Hermetic node credentials: never the machine's ~/.docker/config.json.
+	dir, err := os.MkdirTemp("", "pullwarden-docker-config")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("DOCKER_CONFIG", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // run runs the command line in-process.

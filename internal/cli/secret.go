@@ -59,7 +59,9 @@ same flags. The server defaults to https://index.docker.io/v1/ (Docker Hub).`,
 			}
 			secret, err := credential.NewDockerRegistrySecret(o)
 			if err != nil {
-				return &usageError{err}
+				// kubectl's words and form, so scripts see the same.
+				fmt.Fprintf(cmd.ErrOrStderr(), "error: %v\n", err)
+				return &reportedError{err}
 			}
 			b, err := credential.Marshal(secret, output)
 			if err != nil {

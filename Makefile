@@ -1,0 +1,68 @@
+# pullwarden: build, checks and scripts. `make help` lists the targets.
+GO          ?= go
+export PATH := $(PATH):/usr/local/go/bin
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# RACE= (empty) runs the tests without the race detector.
+RACE        ?= -race
+TESTTIMEOUT ?= 20m
+E2ETIMEOUT  ?= 40m
+FUZZTIME    ?= 10s
+# Build tags vet and staticcheck add (untagged files are checked as well).
+LINTTAGS    ?= e2e
+
+.PHONY: help build test lint e2e demo bench fuzz fmt
+
+help:
+	@echo "make build   bin/pullwarden"
+	@echo "make test    fast tests with real registries (PULLWARDEN_REQUIRE_REAL=1 $(RACE))"
+	@echo "make lint    gofmt check, go vet, staticcheck"
+	@echo "make e2e     long end-to-end suites (-tags e2e ./e2e/...)"
+	@echo "make demo    scripts/demo.sh: a local registry, pulls, a failure explained"
+	@echo "make bench   bench/pull.sh: cold pulls vs crane, skopeo, curl -> docs/benchmarks.md"
+	@echo "make fuzz    every fuzz target for FUZZTIME ($(FUZZTIME))"
+
+build:
+	$(GO) build -o bin/pullwarden ./cmd/pullwarden
+
+test:
+	PULLWARDEN_REQUIRE_REAL=1 $(GO) test $(RACE) -timeout $(TESTTIMEOUT) ./...
+
+# Go files that gofmt checks: all but testdata and vendored ones.
+GOFILES = find . -name '*.go' -not -path './.git/*' -not -path '*/testdata/*' -not -path './vendor/*' -print0
+
+lint:
+	@echo "gofmt -l"
+	@out=$$($(GOFILES) | xargs -0 gofmt -l); \
+	if [ -n "$$out" ]; then echo "these files need gofmt -w:"; echo "$$out"; exit 1; fi
+	$(GO) vet -tags $(LINTTAGS) ./...
+	$(STATICCHECK) -tags $(LINTTAGS) ./...
+
+fmt:
+	$(GOFILES) | xargs -0 gofmt -w
+
+e2e:
+	@if [ -d e2e ] && [ -n "$$(find e2e -name '*.go' | head -n 1)" ]; then \
+		echo "PULLWARDEN_REQUIRE_REAL=1 $(GO) test -tags e2e -timeout $(E2ETIMEOUT) ./e2e/..."; \
+		PULLWARDEN_REQUIRE_REAL=1 $(GO) test -tags e2e -timeout $(E2ETIMEOUT) ./e2e/...; \
+	else \
+		echo "e2e: no e2e/ suites in this tree, nothing to run"; \
+	fi
+
+demo:
+	bash scripts/demo.sh
+
+bench:
+	bash bench/pull.sh
+
+# Finds packages with Fuzz functions, lists their targets with go test -list
+# and runs each for FUZZTIME.
+fuzz:
+	@set -e; \
+	dirs=$$(grep -rlE --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*\(' . | grep -v '/testdata/' | xargs -r -n1 dirname | sort -u); \
+	if [ -z "$$dirs" ]; then echo "fuzz: no fuzz targets"; exit 0; fi; \
+	for d in $$dirs; do \
+		for f in $$($(GO) test -list '^Fuzz' "$$d" | grep '^Fuzz'); do \
+			echo "fuzz $$d $$f ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) "$$d"; \
+		done; \
+	done

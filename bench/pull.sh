@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Cold-pull benchmark on loopback: a ~400 MB image (8 layers of incompressible
+# random data, stored as uncompressed tar so the bytes that travel are the
+# data) on a local docker-registry, pulled into a fresh destination each run
+# by pullwarden, crane (pull --format=oci), skopeo (copy to oci:) and, as the
+# physical limit, 8 parallel curl downloads of the layer blobs.
+#
+#   RUNS=5 LAYERS=8 LAYER_SIZE=50MB bash bench/pull.sh     (or: make bench)
+#
+# Prints medians and ratios and writes docs/benchmarks.md (BENCH_OUT=path to
+# write elsewhere). Everything stays on 127.0.0.1 and is removed at the end.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+
+RUNS=${RUNS:-5}
+LAYERS=${LAYERS:-8}
+LAYER_SIZE=${LAYER_SIZE:-50MB}
+OUT=${BENCH_OUT:-docs/benchmarks.md}
+CRANE_VERSION=v0.22.1
+TOOLS=(pullwarden crane skopeo curl)
+
+WORK=$(mktemp -d /tmp/pullwarden-bench.XXXXXX)
+cleanup() {
+	stop_registry
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ensure_pkgs docker-registry:docker-registry curl:curl skopeo:skopeo
+mkdir -p "$WORK/bin"
+
+echo "building pullwarden, pushsample and crane $CRANE_VERSION (not timed)"
+go build -o "$WORK/bin/pullwarden" ./cmd/pullwarden
+go build -o "$WORK/bin/pushsample" ./scripts/internal/pushsample
+GOBIN="$WORK/bin" GOFLAGS= go install "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION"
+
+start_registry "$WORK/registry"
+REPO=bench/big
+IMAGE=$REG_HOST/$REPO:1
+echo "pushing $LAYERS x $LAYER_SIZE to $IMAGE"
+"$WORK/bin/pushsample" -ref "$IMAGE" -layers "$LAYERS" -layer-size "$LAYER_SIZE" -uncompressed -layers-out "$WORK/layers.txt"
+BYTES=$(du -sb "$WORK/registry/storage/docker/registry/v2/blobs" | cut -f1)
+
+# A permissive signature policy for skopeo, whatever /etc/containers holds.
+echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$WORK/policy.json"
+
+pull() { # TOOL DEST
+	local tool=$1 dest=$2
+	case $tool in
+	pullwarden) "$WORK/bin/pullwarden" pull "$IMAGE" --policy Always --quiet --store "$dest" >/dev/null ;;
+	crane) "$WORK/bin/crane" pull --insecure --format=oci "$IMAGE" "$dest" ;;
+	skopeo) skopeo --policy "$WORK/policy.json" copy --quiet --src-tls-verify=false "docker://$IMAGE" "oci:$dest" ;;
+	curl)
+		mkdir -p "$dest"
+		xargs -P "$LAYERS" -I{} curl -fsS -o "$dest/{}" "http://$REG_HOST/v2/$REPO/blobs/{}" <"$WORK/layers.txt"
+		;;
+	esac
+}
+
+# Rounds interleave the tools so that drifts of the machine hit all alike.
+for run in $(seq 1 "$RUNS"); do
+	for tool in "${TOOLS[@]}"; do
+		dest=$WORK/dest/$tool-$run
+		sync
+		start=$(date +%s%N)
+		pull "$tool" "$dest"
+		end=$(date +%s%N)
+		got=$(du -sb "$dest" | cut -f1)
+		if [ "$got" -lt $((BYTES * 9 / 10)) ]; then
+			echo "$tool run $run wrote only $got bytes of $BYTES" >&2
+			exit 1
+		fi
+		echo "$tool $(((end - start) / 1000000))" >>"$WORK/times.txt"
+		printf 'run %d/%d %-10s %6d ms\n' "$run" "$RUNS" "$tool" $(((end - start) / 1000000))
+		rm -rf "$dest"
+	done
+done
+
+# median_ms TOOL
+median_ms() {
+	awk -v t="$1" '$1 == t { print $2 }' "$WORK/times.txt" | sort -n |
+		awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'
+}
+minmax_ms() {
+	awk -v t="$1" '$1 == t { print $2 }' "$WORK/times.txt" | sort -n | sed -n '1p;$p' | paste -sd/ -
+}
+
+declare -A MED
+fastest=
+for tool in "${TOOLS[@]}"; do
+	MED[$tool]=$(median_ms "$tool")
+	if [ -z "$fastest" ] || [ "${MED[$tool]}" -lt "${MED[$fastest]}" ]; then fastest=$tool; fi
+done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+mbps() { awk -v ms="$1" -v b="$BYTES" 'BEGIN { printf "%.0f", (ms > 0 ? b / 1e6 / (ms / 1000) : 0) }'; }
+
+TABLE="| tool | median | min / max (ms) | MB/s | x fastest | x curl |
+| --- | ---: | ---: | ---: | ---: | ---: |"
+for tool in "${TOOLS[@]}"; do
+	m=${MED[$tool]}
+	TABLE+=$'\n'"| $tool | $(awk -v m="$m" 'BEGIN { printf "%.2f s", m / 1000 }') | $(minmax_ms "$tool") | $(mbps "$m") | $(ratio "$m" "${MED[$fastest]}") | $(ratio "$m" "${MED[curl]}") |"
+done
+
+PW_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git status --porcelain 2>/dev/null | head -n 1)" ]; then PW_REV="$PW_REV (with uncommitted changes)"; fi
+CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+mkdir -p "$(dirname "$OUT")"
+cat >"$OUT" <<MD
+# Pull benchmark
+
+Cold pulls of one image from a local \`docker-registry\` over loopback
+(127.0.0.1), each run into a fresh destination, $RUNS runs per tool in
+interleaved rounds; times are wall-clock from start to exit of the command.
+Written by \`bench/pull.sh\` (\`make bench\`); run it again to refresh.
+
+Image: $LAYERS layers of $LAYER_SIZE incompressible random data each, stored
+as uncompressed tar (\`application/vnd.oci.image.layer.v1.tar\`), $BYTES bytes
+of blobs in all, so the bytes that travel are the data.
+
+$TABLE
+
+- pullwarden: \`pullwarden pull IMAGE --policy Always --quiet --store DIR\` (fresh store each run)
+- crane: \`crane pull --insecure --format=oci IMAGE DIR\`
+- skopeo: \`skopeo copy --src-tls-verify=false docker://IMAGE oci:DIR\`
+- curl: the physical limit: the $LAYERS layer blobs only, $LAYERS curl processes in parallel
+  (\`xargs -P $LAYERS\`), no manifest, no verification, no store
+
+## Machine
+
+| fact | value |
+| --- | --- |
+| date | $(date -u +%Y-%m-%dT%H:%M:%SZ) |
+| CPU | ${CPU:-unknown}, $(nproc) cores (shared with other work) |
+| memory | $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) |
+| kernel | $(uname -sr) |
+| OS | $(. /etc/os-release && echo "$PRETTY_NAME") |
+| go | $(go version | cut -d' ' -f3-) |
+| pullwarden | $PW_REV |
+| crane | $("$WORK/bin/crane" version 2>/dev/null || echo "$CRANE_VERSION") |
+| skopeo | $(skopeo --version | cut -d' ' -f3-) |
+| curl | $(curl --version | head -n 1 | cut -d' ' -f2) |
+| registry | $(docker-registry --version | cut -d' ' -f2-) |
+MD
+
+echo
+echo "$TABLE"
+echo
+echo "fastest: $fastest; wrote $OUT"

@@ -1,0 +1,137 @@
+package credential
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeTemp(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestReadSecretFiles(t *testing.T) {
+	t.Parallel()
+	cfg := `{"auths":{"reg.example.com":{"username":"u","password":"` + pw + `"}}}`
+	multi := writeTemp(t, "multi.yaml", `# leading comment
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: one
+  namespace: team
+type: kubernetes.io/dockerconfigjson
+data:
+  .dockerconfigjson: `+b64(cfg)+`
+---
+# an empty document
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: two}
+type: kubernetes.io/dockercfg
+data:
+  .dockercfg: `+b64(`{"other.example.com":{"auth":"`+b64("x:y")+`"}}`)+`
+stringData:
+  extra: plain
+---
+`)
+	asJSON := writeTemp(t, "s.json", `{"apiVersion":"v1","kind":"Secret","metadata":{"name":"three"},
+"type":"kubernetes.io/dockerconfigjson","stringData":{".dockerconfigjson":`+jsonString(cfg)+`}}`)
+	list := writeTemp(t, "list.yaml", `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Secret
+  metadata: {name: four}
+  type: kubernetes.io/dockerconfigjson
+  data: {.dockerconfigjson: `+b64(cfg)+`}
+`)
+	secretList := writeTemp(t, "slist.json", `{"apiVersion":"v1","kind":"SecretList","items":[{"metadata":{"name":"five"},"type":"Opaque"}]}`)
+	got, err := ReadSecretFiles([]string{multi, asJSON, list, secretList})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range got {
+		names = append(names, s.Namespace+"/"+s.Name)
+	}
+	if strings.Join(names, ",") != "team/one,/two,/three,/four,/five" {
+		t.Fatalf("names %v", names)
+	}
+	if string(got[1].Data["extra"]) != "plain" || got[1].StringData != nil {
+		t.Errorf("stringData not merged: %+v", got[1])
+	}
+	if string(got[2].Data[".dockerconfigjson"]) != cfg {
+		t.Errorf("stringData-only secret: %q", got[2].Data)
+	}
+	kr, warns := FromSecrets(got)
+	if len(warns) != 1 || warns[0].Source != "secret five" {
+		t.Errorf("warnings %v, want one for the Opaque secret", warns)
+	}
+	if n := len(kr.Lookup("reg.example.com/app")); n != 3 {
+		t.Errorf("%d credentials for reg.example.com, want 3", n)
+	}
+	if c := kr.Lookup("other.example.com/app"); len(c) != 1 || c[0].Username != "x" {
+		t.Errorf("dockercfg secret: %v", c)
+	}
+}
+
+func jsonString(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"`
+}
+
+func TestReadSecretFilesErrors(t *testing.T) {
+	t.Parallel()
+	okDoc := "apiVersion: v1\nkind: Secret\nmetadata: {name: ok}\n"
+	for _, tc := range []struct {
+		name, content string
+		want          []string
+	}{
+		{"bad base64 in data", okDoc + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: bad, namespace: ns}\ndata:\n  .dockerconfigjson: " + pw + "%%\n",
+			[]string{"document 2", "secret ns/bad", `data key ".dockerconfigjson" is not valid base64`}},
+		{"not a secret", okDoc + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n",
+			[]string{"document 2", `kind "ConfigMap" is not a Secret`}},
+		{"no kind", "foo: bar\n", []string{"document 1", "no kind"}},
+		{"wrong apiVersion", "apiVersion: v2\nkind: Secret\n", []string{"document 1", `apiVersion "v2"`}},
+		{"not YAML", "a: [\n", []string{"document 1", "not valid YAML or JSON"}},
+		{"bad JSON", `{"apiVersion":"v1","kind":"Secret","data":{"k":"` + pw + `"}`, []string{"document 1", "not valid YAML or JSON"}},
+		{"unnamed", `{"apiVersion":"v1","kind":"Secret","data":{"k":"` + pw + `"}}`, []string{"document 1", "unnamed secret", `data key "k"`}},
+		{"data of wrong shape", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: [" + pw + "]\n", []string{"secret s", "data must map keys to base64 strings"}},
+		{"list with a pod", "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Pod}\n", []string{"item 1", `kind "Pod" is not a Secret`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := writeTemp(t, "f.yaml", tc.content)
+			_, err := ReadSecretFiles([]string{p})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := err.Error()
+			for _, w := range append(tc.want, p) {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q does not contain %q", msg, w)
+				}
+			}
+			if strings.Contains(msg, pw) {
+				t.Errorf("error reveals the secret: %q", msg)
+			}
+		})
+	}
+}
+
+func TestReadSecretFilesUnreadable(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, p := range []string{filepath.Join(dir, "missing.yaml"), dir} {
+		_, err := ReadSecretFiles([]string{p})
+		if err == nil || !strings.Contains(err.Error(), p) {
+			t.Errorf("ReadSecretFiles(%q) error %v, want one naming the file", p, err)
+		}
+	}
+}

@@ -1,0 +1,90 @@
+# shellcheck shell=bash
+# Helpers shared by scripts/demo.sh and bench/pull.sh. Source it; it sets
+# nothing until a function is called.
+
+# go is in /usr/local/go/bin on these machines; make sure it is on PATH.
+export PATH="$PATH:/usr/local/go/bin"
+
+# ensure_pkgs CMD:PACKAGE...: installs the Debian packages whose command is
+# missing (needs root), quietly.
+ensure_pkgs() {
+	local missing=() pair
+	for pair in "$@"; do
+		command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+	done
+	[ "${#missing[@]}" -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "missing packages: ${missing[*]} (run as root, or apt-get install -y ${missing[*]})" >&2
+		return 1
+	fi
+	echo "installing ${missing[*]} ..."
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null
+	apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# start_registry DIR: runs docker-registry on a free loopback port with its
+# storage and log under DIR; sets REG_HOST (127.0.0.1:PORT) and REG_PID.
+# The kernel picks the port (addr 127.0.0.1:0) and the registry's log tells
+# which one, so no other process can take it in between.
+start_registry() {
+	local dir=$1 i
+	mkdir -p "$dir/storage"
+	cat >"$dir/config.yml" <<YAML
+version: 0.1
+log:
+  level: info
+  formatter: text
+storage:
+  filesystem:
+    rootdirectory: $dir/storage
+  delete:
+    enabled: true
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: 127.0.0.1:0
+  secret: pullwarden-local-$$
+YAML
+	docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+	REG_PID=$!
+	REG_HOST=
+	for i in $(seq 1 200); do
+		REG_HOST=$(sed -n 's/.*msg="listening on \(127\.0\.0\.1:[0-9]*\)".*/\1/p' "$dir/registry.log" | tail -n 1)
+		if [ -n "$REG_HOST" ] && curl -fsS -o /dev/null "http://$REG_HOST/v2/"; then
+			return 0
+		fi
+		if ! kill -0 "$REG_PID" 2>/dev/null; then
+			break
+		fi
+		sleep 0.05
+	done
+	echo "docker-registry did not come up; its log:" >&2
+	cat "$dir/registry.log" >&2
+	return 1
+}
+
+# restart_registry DIR: starts the registry of DIR again on the same port.
+restart_registry() {
+	local dir=$1 host=$REG_HOST i
+	sed -i "s/^  addr: .*/  addr: $host/" "$dir/config.yml"
+	docker-registry serve "$dir/config.yml" >>"$dir/registry.log" 2>&1 &
+	REG_PID=$!
+	for i in $(seq 1 200); do
+		curl -fsS -o /dev/null "http://$host/v2/" 2>/dev/null && return 0
+		kill -0 "$REG_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "docker-registry did not come back on $host" >&2
+	return 1
+}
+
+# stop_registry: stops the registry started last, if it runs.
+stop_registry() {
+	if [ -n "${REG_PID:-}" ] && kill -0 "$REG_PID" 2>/dev/null; then
+		kill "$REG_PID" 2>/dev/null || true
+		wait "$REG_PID" 2>/dev/null || true
+	fi
+	REG_PID=
+}
