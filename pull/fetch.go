@@ -79,4 +79,3 @@ func (p *Puller) fetch(ctx context.Context, ref reference.Reference, auth authn.
 	}
 	return Result{RepoDigest: r.RepoDigest, Target: r.Target, Size: r.Size, Downloaded: r.Downloaded}, nil
 }
-
