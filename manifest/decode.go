@@ -1,0 +1,319 @@
+package manifest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kjson "sigs.k8s.io/json"
+	"sigs.k8s.io/yaml"
+)
+
+// MaxBytes is the largest manifest source accepted: the API server's request
+// body limit (3 MiB).
+const MaxBytes = 3 << 20
+
+// Document is one decoded object and where it came from.
+type Document struct {
+	// Source is the file name, or STDIN.
+	Source string
+	// Index is the document number within Source, from 1. Items of a List
+	// share the List's index.
+	Index int
+	// Line is the line in Source where the document starts, from 1.
+	Line int
+	// Object is the decoded object, not yet defaulted.
+	Object Object
+}
+
+// TooLargeError reports a source over MaxBytes.
+type TooLargeError struct {
+	Source string
+	Size   int64 // bytes seen: at least Limit+1
+	Limit  int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("%s is too large: more than %d bytes (the API server's request limit is %d bytes)", quoteSource(e.Source), e.Size-1, e.Limit)
+}
+
+// DocumentError is a failure to decode or validate one document.
+type DocumentError struct {
+	Source string
+	Index  int
+	Err    error
+}
+
+func (e *DocumentError) Error() string {
+	return fmt.Sprintf("error parsing %s (document %d): %v", quoteSource(e.Source), e.Index, e.Err)
+}
+
+func (e *DocumentError) Unwrap() error { return e.Err }
+
+// NoMatchError is kubectl's error for a kind this agent does not serve.
+type NoMatchError struct {
+	Source, Name, Namespace, Kind, APIVersion string
+}
+
+func (e *NoMatchError) Error() string {
+	return fmt.Sprintf("resource mapping not found for name: %q namespace: %q from %q: no matches for kind %q in version %q",
+		e.Name, e.Namespace, e.Source, e.Kind, e.APIVersion)
+}
+
+func quoteSource(s string) string {
+	if s == "STDIN" {
+		return s
+	}
+	return strconv.Quote(s)
+}
+
+// Decode decodes every document in data, read from source (a file name or
+// STDIN, used in errors). It fails on the first bad document.
+func Decode(source string, data []byte) ([]Document, error) {
+	if int64(len(data)) > MaxBytes {
+		return nil, &TooLargeError{Source: source, Size: int64(len(data)), Limit: MaxBytes}
+	}
+	var docs []Document
+	index := 0
+	for _, part := range splitYAML(data) {
+		if isEmptyYAML(part.data) {
+			continue
+		}
+		index++
+		raws, err := toJSON(part)
+		if err != nil {
+			return nil, &DocumentError{Source: source, Index: index, Err: err}
+		}
+		for _, raw := range raws {
+			objs, err := decodeJSON(source, raw, 0)
+			if err != nil {
+				var nm *NoMatchError
+				if errors.As(err, &nm) {
+					return nil, err
+				}
+				return nil, &DocumentError{Source: source, Index: index, Err: err}
+			}
+			for _, o := range objs {
+				docs = append(docs, Document{Source: source, Index: index, Line: part.line, Object: o})
+			}
+		}
+	}
+	return docs, nil
+}
+
+// DecodeObject decodes exactly one object of a served kind from JSON or YAML,
+// as the API server decodes a request body. Unknown fields are rejected.
+func DecodeObject(data []byte) (Object, error) {
+	raws, err := toJSON(yamlPart{data: data, line: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(raws) != 1 {
+		return nil, fmt.Errorf("expected one object, got %d", len(raws))
+	}
+	objs, err := decodeJSON("", raws[0], 1)
+	if err != nil {
+		return nil, err
+	}
+	if len(objs) != 1 {
+		return nil, fmt.Errorf("expected one object, got %d", len(objs))
+	}
+	return objs[0], nil
+}
+
+type yamlPart struct {
+	data []byte
+	line int // first line of data in the source, from 1
+}
+
+// splitYAML splits at lines that are exactly "---" (trailing space allowed),
+// as the Kubernetes YAML reader does.
+func splitYAML(data []byte) []yamlPart {
+	var parts []yamlPart
+	start, startLine, line := 0, 1, 1
+	for pos := 0; pos < len(data); {
+		end := bytes.IndexByte(data[pos:], '\n')
+		next := len(data)
+		if end >= 0 {
+			next = pos + end + 1
+		}
+		l := data[pos:next]
+		if bytes.HasPrefix(l, []byte("---")) && len(bytes.TrimSpace(l[3:])) == 0 {
+			parts = append(parts, yamlPart{data: data[start:pos], line: startLine})
+			start, startLine = next, line+1
+		}
+		pos = next
+		line++
+	}
+	return append(parts, yamlPart{data: data[start:], line: startLine})
+}
+
+// isEmptyYAML tells whether a document holds only blanks and comments.
+func isEmptyYAML(b []byte) bool {
+	for _, l := range bytes.Split(b, []byte("\n")) {
+		l = bytes.TrimSpace(l)
+		if len(l) > 0 && l[0] != '#' {
+			return false
+		}
+	}
+	return true
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+):`)
+
+// toJSON converts one YAML document, or a stream of JSON objects, to JSON
+// values. Syntax errors are reported with the line in the source.
+func toJSON(p yamlPart) ([][]byte, error) {
+	trimmed := bytes.TrimSpace(p.data)
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		return splitJSON(p)
+	}
+	j, err := yaml.YAMLToJSON(p.data)
+	if err != nil {
+		msg := err.Error()
+		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			msg = fmt.Sprintf("yaml: line %d:%s", n+p.line-1, msg[len(m[0]):])
+		}
+		return nil, fmt.Errorf("error converting YAML to JSON: %s", msg)
+	}
+	return [][]byte{j}, nil
+}
+
+func splitJSON(p yamlPart) ([][]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(p.data))
+	var out [][]byte
+	for {
+		var raw json.RawMessage
+		err := dec.Decode(&raw)
+		if err == nil {
+			out = append(out, raw)
+			continue
+		}
+		if errors.Is(err, errIOEOF) {
+			return out, nil
+		}
+		off := dec.InputOffset()
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			off = se.Offset
+		}
+		if off > int64(len(p.data)) {
+			off = int64(len(p.data))
+		}
+		line := p.line + bytes.Count(p.data[:off], []byte("\n"))
+		return nil, fmt.Errorf("invalid JSON at line %d: %v", line, err)
+	}
+}
+
+// decodeJSON decodes one JSON object, flattening lists.
+func decodeJSON(source string, raw []byte, depth int) ([]Object, error) {
+	if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		return nil, nil
+	}
+	var tm metav1.TypeMeta
+	if err := json.Unmarshal(raw, &tm); err != nil {
+		return nil, fmt.Errorf("error decoding object: %v", err)
+	}
+	var missing []string
+	if tm.APIVersion == "" {
+		missing = append(missing, "apiVersion not set")
+	}
+	if tm.Kind == "" {
+		missing = append(missing, "kind not set")
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("error validating data: [%s]", strings.Join(missing, ", "))
+	}
+	if tm.APIVersion == "v1" && strings.HasSuffix(tm.Kind, "List") {
+		if depth > 0 {
+			return nil, errors.New("a List may not contain another List")
+		}
+		var list struct {
+			Items []json.RawMessage `json:"items"`
+		}
+		if err := json.Unmarshal(raw, &list); err != nil {
+			return nil, fmt.Errorf("error decoding List: %v", err)
+		}
+		var out []Object
+		for i, item := range list.Items {
+			objs, err := decodeJSON(source, item, depth+1)
+			if err != nil {
+				var nm *NoMatchError
+				if errors.As(err, &nm) {
+					return nil, err
+				}
+				return nil, fmt.Errorf("items[%d]: %w", i, err)
+			}
+			out = append(out, objs...)
+		}
+		return out, nil
+	}
+	kind, ok := KindByName(tm.Kind)
+	if !ok || tm.APIVersion != "v1" {
+		var meta struct {
+			Metadata struct {
+				Name      string `json:"name"`
+				Namespace string `json:"namespace"`
+			} `json:"metadata"`
+		}
+		_ = json.Unmarshal(raw, &meta)
+		return nil, &NoMatchError{Source: source, Name: meta.Metadata.Name, Namespace: meta.Metadata.Namespace,
+			Kind: tm.Kind, APIVersion: tm.APIVersion}
+	}
+	obj := kind.New()
+	if err := decodeStrict(kind, raw, obj); err != nil {
+		return nil, err
+	}
+	SetTypeMeta(obj)
+	return []Object{obj}, nil
+}
+
+// decodeStrict unmarshals raw into obj, rejecting unknown and duplicate
+// fields as the API server's strict field validation does.
+func decodeStrict(kind Kind, raw []byte, obj Object) error {
+	strict, err := kjson.UnmarshalStrict(raw, obj, kjson.DisallowDuplicateFields, kjson.DisallowUnknownFields)
+	if err != nil {
+		return fmt.Errorf("%s in version \"v1\" cannot be handled as a %s: %v", kind.Name, kind.Name, err)
+	}
+	if len(strict) > 0 {
+		msgs := make([]string, len(strict))
+		for i, e := range strict {
+			msgs[i] = e.Error()
+		}
+		return fmt.Errorf("%s in version \"v1\" cannot be handled as a %s: strict decoding error: %s", kind.Name, kind.Name, strings.Join(msgs, ", "))
+	}
+	return nil
+}
+
+// DecodeAs decodes a request body meant to be a k: apiVersion and kind may
+// be left out, but when given they must name k.
+func DecodeAs(k Kind, data []byte) (Object, error) {
+	j, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		return nil, fmt.Errorf("error converting YAML to JSON: %v", err)
+	}
+	var tm metav1.TypeMeta
+	_ = json.Unmarshal(j, &tm)
+	if tm.APIVersion == "" && tm.Kind == "" {
+		obj := k.New()
+		if err := decodeStrict(k, j, obj); err != nil {
+			return nil, err
+		}
+		SetTypeMeta(obj)
+		return obj, nil
+	}
+	obj, err := DecodeObject(j)
+	if err != nil {
+		return nil, err
+	}
+	if got, _ := KindOf(obj); got.Name != k.Name {
+		return nil, fmt.Errorf("%s in version \"v1\" cannot be handled as a %s: the kind does not match the resource", got.Name, k.Name)
+	}
+	return obj, nil
+}
