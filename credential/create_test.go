@@ -11,6 +11,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/pullwarden/pullwarden/printer"
 )
 
 // kubectl runs the real kubectl; it needs no cluster for --dry-run=client.
@@ -61,7 +63,7 @@ func TestNewDockerRegistrySecretMatchesKubectl(t *testing.T) {
 				if err != nil {
 					t.Fatalf("kubectl: %v: %s", err, stderr)
 				}
-				got, err := Marshal(s, format)
+				got, err := printer.Marshal(s, format)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -118,7 +120,7 @@ func TestNewDockerRegistrySecretErrorsMatchKubectl(t *testing.T) {
 
 func TestMarshalRejectsUnknownFormat(t *testing.T) {
 	t.Parallel()
-	if _, err := Marshal(&corev1.Secret{}, "wide"); err == nil {
+	if _, err := printer.Marshal(&corev1.Secret{}, "wide"); err == nil {
 		t.Fatal("no error")
 	}
 }

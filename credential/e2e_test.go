@@ -12,6 +12,7 @@ import (
 
 	"github.com/pullwarden/pullwarden/credential"
 	"github.com/pullwarden/pullwarden/internal/tokenserver"
+	"github.com/pullwarden/pullwarden/printer"
 )
 
 // TestSecretFileToPull goes the whole way: kubectl-shaped Secret written to
@@ -40,7 +41,7 @@ func TestSecretFileToPull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	y, err := credential.Marshal(s, "yaml")
+	y, err := printer.Marshal(s, "yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pullwarden/pullwarden/credential"
+	"github.com/pullwarden/pullwarden/printer"
 )
 
 func ExampleFromSecrets() {
@@ -31,7 +32,7 @@ func ExampleFromSecrets() {
 func ExampleNewDockerRegistrySecret() {
 	s, _ := credential.NewDockerRegistrySecret(credential.DockerRegistryOptions{
 		Name: "regcred", Server: "reg.example.com", Username: "u", Password: "p"})
-	out, _ := credential.Marshal(s, "yaml")
+	out, _ := printer.Marshal(s, "yaml")
 	fmt.Print(string(out))
 	// Output:
 	// apiVersion: v1

@@ -88,6 +88,7 @@ type Manager struct {
 	crashes  *backoff.CrashLoop
 	mu       sync.Mutex
 	workers  map[types.UID]*worker
+	removing map[types.UID]chan struct{}
 	randMu   sync.Mutex
 	logger   *slog.Logger
 	persist  sync.Mutex
@@ -97,11 +98,12 @@ type Manager struct {
 // New returns a Manager and restores its persisted backoff.
 func New(cfg Config) (*Manager, error) {
 	m := &Manager{
-		cfg:     cfg,
-		pulls:   backoff.NewImagePull(cfg.Clock),
-		crashes: backoff.NewCrashLoop(cfg.Clock),
-		workers: map[types.UID]*worker{},
-		logger:  cfg.Logger,
+		cfg:      cfg,
+		pulls:    backoff.NewImagePull(cfg.Clock),
+		crashes:  backoff.NewCrashLoop(cfg.Clock),
+		workers:  map[types.UID]*worker{},
+		removing: map[types.UID]chan struct{}{},
+		logger:   cfg.Logger,
 	}
 	if m.logger == nil {
 		m.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -187,14 +189,31 @@ func (m *Manager) Remove(ctx context.Context, uid types.UID) {
 	m.mu.Lock()
 	w, ok := m.workers[uid]
 	delete(m.workers, uid)
-	m.mu.Unlock()
 	if !ok {
+		// Another call may be tearing it down: wait for that one.
+		done := m.removing[uid]
+		m.mu.Unlock()
+		if done != nil {
+			select {
+			case <-done:
+			case <-ctx.Done():
+			}
+		}
 		return
 	}
+	done := make(chan struct{})
+	m.removing[uid] = done
+	m.mu.Unlock()
+
 	w.stop()
 	m.teardown(ctx, w)
 	m.pulls.ResetPrefix(string(uid) + "_")
 	m.save()
+
+	m.mu.Lock()
+	delete(m.removing, uid)
+	m.mu.Unlock()
+	close(done)
 }
 
 // SyncNow asks the worker of uid to sync at once (for example after the

@@ -34,7 +34,7 @@ func (tr *transcript) run(t *testing.T, args ...string) (string, string, int) {
 func (tr *transcript) secret(t *testing.T, dir, name, server, pass string) string {
 	t.Helper()
 	out, e, code := tr.run(t, "create", "secret", "docker-registry", name,
-		"--docker-server="+server, "--docker-username="+user, "--docker-password="+pass)
+		"--docker-server="+server, "--docker-username="+user, "--docker-password="+pass, "--dry-run=client", "-o", "yaml")
 	if code != 0 {
 		t.Fatalf("create secret: %s", e)
 	}
@@ -159,8 +159,8 @@ func TestCreateSecretMatchesKubectl(t *testing.T) {
 		{"hub", "--docker-username=u", "--docker-password=p", "--docker-email=u@example.com", "-n", "team"},
 	} {
 		for _, format := range []string{"yaml", "json"} {
-			args := append(append([]string{"create", "secret", "docker-registry"}, flags...), "-o", format)
-			want, err := exec.Command(kubectl, append(args, "--dry-run=client")...).Output()
+			args := append(append([]string{"create", "secret", "docker-registry"}, flags...), "-o", format, "--dry-run=client")
+			want, err := exec.Command(kubectl, args...).Output()
 			if err != nil {
 				t.Fatalf("kubectl %v: %v", args, err)
 			}
@@ -170,7 +170,7 @@ func TestCreateSecretMatchesKubectl(t *testing.T) {
 			}
 		}
 	}
-	_, e, code := run(t, "create", "secret", "docker-registry", "x", "--docker-password=p")
+	_, e, code := run(t, "create", "secret", "docker-registry", "x", "--docker-password=p", "--dry-run=client")
 	if code != 1 || !strings.HasPrefix(e, "error: ") {
 		t.Fatalf("missing username: code %d stderr %q", code, e)
 	}

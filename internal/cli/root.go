@@ -73,6 +73,13 @@ a person can act on.`,
 		newGCCmd(g),
 		newCreateCmd(g),
 		newAuthCmd(g),
+		newServeCmd(g),
+		newApplyCmd(g),
+		newGetCmd(g),
+		newDescribeCmd(g),
+		newDeleteCmd(g),
+		newLogsCmd(g),
+		newRunPodCmd(g),
 	)
 	return root
 }

@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -25,6 +27,13 @@ const (
 	ingestState = "hashstate"
 	ingestLock  = "lock"
 )
+
+// writebackEvery is how much data a writer lets accumulate in the page
+// cache before it asks the kernel to start writing it out (Linux only, see
+// startWriteback). Without it the whole blob is written at Commit's fsync,
+// after the last byte arrived: measured on a 400 MB pull, 60-140 ms per
+// 50 MB blob of waiting at the end instead of writing while downloading.
+const writebackEvery = 8 << 20
 
 // Writer starts or resumes writing the blob desc. It returns
 // store.ErrAlreadyExists when the blob is committed, and waits while another
@@ -97,6 +106,8 @@ type writer struct {
 	data      *os.File
 	h         hash.Hash
 	offset    int64
+	flushed   int64 // writeback was started for data[:flushed]
+	wb        writeback
 	done      bool
 	committed bool
 }
@@ -138,6 +149,7 @@ func (w *writer) open() error {
 		return storeErr(err, "cannot read ingest %s: %v", p, err)
 	}
 	w.offset = size
+	w.flushed = size
 	return nil
 }
 
@@ -192,6 +204,9 @@ func (w *writer) Write(p []byte) (int, error) {
 	if err != nil {
 		return n, storeErr(err, "cannot write ingest %s: %v", w.path(ingestData), err)
 	}
+	if w.offset-w.flushed >= writebackEvery && w.wb.start(w.data, w.flushed, w.offset-w.flushed) {
+		w.flushed = w.offset
+	}
 	return n, nil
 }
 
@@ -204,6 +219,7 @@ func (w *writer) Truncate(size int64) error {
 	if size != 0 {
 		return fmt.Errorf("blob %s: truncate to %d: only 0 is supported", w.desc.Digest, size)
 	}
+	w.wb.wait()
 	if err := w.data.Truncate(0); err != nil {
 		return storeErr(err, "cannot truncate ingest %s: %v", w.path(ingestData), err)
 	}
@@ -212,6 +228,7 @@ func (w *writer) Truncate(size int64) error {
 	}
 	w.h.Reset()
 	w.offset = 0
+	w.flushed = 0
 	return nil
 }
 
@@ -235,6 +252,7 @@ func (w *writer) Commit(ctx context.Context) error {
 		return cause.New(cause.DigestMismatch, "blob %s: content has digest %s; the data was discarded", w.desc.Digest, got)
 	}
 	src := w.path(ingestData)
+	w.wb.wait()
 	if err := w.data.Sync(); err != nil {
 		return storeErr(err, "cannot sync ingest %s: %v", src, err)
 	}
@@ -260,6 +278,7 @@ func (w *writer) finish() {
 		return
 	}
 	w.done = true
+	w.wb.wait()
 	w.data.Close()
 	w.s.dropIngest(w.dir, w.lock)
 }
@@ -270,6 +289,7 @@ func (w *writer) Close() error {
 	}
 	w.done = true
 	defer w.lock.Close()
+	w.wb.wait()
 	var errs []error
 	if err := w.data.Sync(); err != nil {
 		errs = append(errs, storeErr(err, "cannot sync ingest %s: %v", w.path(ingestData), err))
@@ -301,3 +321,33 @@ type hashState struct {
 	Offset int64  `json:"offset"`
 	State  []byte `json:"state"`
 }
+
+// writeback starts the kernel's writeback of a writer's data while the
+// download goes on, one range at a time, off the writer's goroutine:
+// sync_file_range can block for tens of milliseconds while ext4 allocates
+// blocks, which would otherwise stall the network reads.
+type writeback struct {
+	busy atomic.Bool
+	wg   sync.WaitGroup
+}
+
+// start begins writeback of f's [off, off+n) in the background and reports
+// true, or reports false (the caller keeps the range for next time) while
+// an earlier range is still being started or where writeback is not
+// supported.
+func (wb *writeback) start(f *os.File, off, n int64) bool {
+	if !writebackSupported || !wb.busy.CompareAndSwap(false, true) {
+		return false
+	}
+	wb.wg.Add(1)
+	go func() {
+		defer wb.wg.Done()
+		defer wb.busy.Store(false)
+		startWriteback(f, off, n)
+	}()
+	return true
+}
+
+// wait returns when no writeback is being started, before the file is
+// synced, truncated or closed.
+func (wb *writeback) wait() { wb.wg.Wait() }

@@ -1,0 +1,179 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/pullwarden/pullwarden/apiserver"
+	"github.com/pullwarden/pullwarden/credential"
+	"github.com/pullwarden/pullwarden/event"
+	"github.com/pullwarden/pullwarden/manifest"
+	"github.com/pullwarden/pullwarden/objects"
+	"github.com/pullwarden/pullwarden/pod"
+	"github.com/pullwarden/pullwarden/policy"
+	"github.com/pullwarden/pullwarden/pull"
+	"github.com/pullwarden/pullwarden/registry"
+	"github.com/pullwarden/pullwarden/runtime/cri"
+	cstore "github.com/pullwarden/pullwarden/store/containerd"
+)
+
+// Agent is a running node agent.
+type Agent struct {
+	cfg      Config
+	objects  *objects.Store
+	daemon   *cri.Daemon
+	store    *cstore.Store
+	runtime  *cri.Runtime
+	puller   *pull.Puller
+	pods     *pod.Manager
+	listener net.Listener
+	closers  []func() error
+}
+
+// Start opens the database, connects to (or starts) containerd, pulls the
+// pause image and starts serving the API. Run then runs the pods.
+func Start(ctx context.Context, cfg Config) (a *Agent, err error) {
+	cfg = cfg.Defaults()
+	if cfg.PauseImage == "" {
+		return nil, errors.New("agent: a pause image is required (--pause-image): the CRI needs one for pod sandboxes")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	a = &Agent{cfg: cfg}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	if a.objects, err = objects.Open(filepath.Join(cfg.DataDir, "state.db"), objects.WithClock(cfg.Clock.Now), objects.WithLogger(cfg.Logger)); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, a.objects.Close)
+	address, err := a.containerd(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if a.store, err = cstore.Open(ctx, address, cstore.WithLogger(cfg.Logger)); err != nil {
+		return nil, fmt.Errorf("containerd at %s: %w", address, err)
+	}
+	a.closers = append(a.closers, a.store.Close)
+	if a.runtime, err = cri.New(ctx, address, cri.WithLogger(cfg.Logger)); err != nil {
+		return nil, fmt.Errorf("containerd CRI at %s: %w", address, err)
+	}
+	a.closers = append(a.closers, a.runtime.Close)
+	client := registry.New(registry.Options{Insecure: cfg.Insecure, Logger: cfg.Logger})
+	a.puller = pull.New(a.store, client, pull.WithLogger(cfg.Logger), pull.WithNow(cfg.Clock.Now))
+	if _, err := a.puller.Pull(ctx, pull.Request{Image: cfg.PauseImage, Policy: policy.IfNotPresent}); err != nil {
+		return nil, fmt.Errorf("pause image %s: %w", cfg.PauseImage, err)
+	}
+	node, warnings, err := credential.LoadDockerConfig(ctx, cfg.AuthFile)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range warnings {
+		cfg.Logger.Warn("node credentials", "source", w.Source, "problem", w.Message)
+	}
+	recorder := event.NewRecorder(event.Options{Sink: eventSink{a.objects}, Host: cfg.NodeName, Clock: cfg.Clock, Logger: cfg.Logger})
+	objs := podObjects{a.objects}
+	if a.pods, err = pod.New(pod.Config{
+		NodeName: cfg.NodeName, NodeIP: cfg.NodeIP,
+		Runtime: a.runtime, Images: a.puller, Objects: objs, Recorder: podRecorder{recorder},
+		Clock: cfg.Clock, LogDir: filepath.Join(cfg.DataDir, "pods"), NodeKeyring: node,
+		State: objs, Logger: cfg.Logger,
+	}); err != nil {
+		return nil, err
+	}
+	if a.listener, err = apiserver.Listen(cfg.Listen); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// containerd returns the address of the containerd to use, starting a
+// private one for "auto" unless an earlier run's is still serving.
+func (a *Agent) containerd(ctx context.Context) (string, error) {
+	if a.cfg.ContainerdAddress != "auto" {
+		return a.cfg.ContainerdAddress, nil
+	}
+	dir := filepath.Join(a.cfg.DataDir, "containerd")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	sock := cri.PathsFor(dir).Socket
+	if c, err := net.DialTimeout("unix", sock, time.Second); err == nil {
+		c.Close()
+		a.cfg.Logger.Info("reusing the private containerd of an earlier run", "address", sock)
+		return sock, nil
+	}
+	d, err := cri.StartDaemon(ctx, dir, cri.DaemonOptions{SandboxImage: a.cfg.PauseImage, Logger: a.cfg.Logger})
+	if err != nil {
+		return "", err
+	}
+	a.daemon = d
+	return d.Address, nil
+}
+
+// Address is where the API listens.
+func (a *Agent) Address() string { return a.cfg.Listen }
+
+// Objects is the agent's object store.
+func (a *Agent) Objects() *objects.Store { return a.objects }
+
+// Run serves the API and runs the pods until ctx ends. Containers keep
+// running when it returns: a restarted agent adopts them.
+func (a *Agent) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	h := apiserver.New(a.objects, apiserver.WithLogs(logSource{a}), apiserver.WithLogger(a.cfg.Logger))
+	served := make(chan error, 1)
+	go func() { served <- apiserver.Serve(ctx, a.listener, h) }()
+	if err := a.removeOrphans(ctx); err != nil {
+		a.cfg.Logger.Warn("removing sandboxes of deleted pods", "error", err)
+	}
+	watched := make(chan error, 1)
+	go func() { watched <- a.watchPods(ctx) }()
+	var err error
+	select {
+	case err = <-served:
+	case err = <-watched:
+	case <-ctx.Done():
+	}
+	cancel()
+	a.pods.Stop()
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}
+
+// Close releases the database and connections and stops a private
+// containerd the agent started (containers keep running under their shims).
+func (a *Agent) Close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		_ = a.closers[i]()
+	}
+	a.closers = nil
+	if a.daemon != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = a.daemon.Stop(ctx)
+		cancel()
+		a.daemon = nil
+	}
+}
+
+// DeletePod deletes a pod and waits until its containers are stopped and
+// its sandbox removed.
+func (a *Agent) DeletePod(ctx context.Context, namespace, name string) error {
+	obj, err := a.objects.Delete(ctx, manifest.Pod, namespace, name)
+	if err != nil {
+		return err
+	}
+	a.pods.Remove(ctx, obj.GetUID())
+	return nil
+}

@@ -1,0 +1,90 @@
+package agent
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/pullwarden/pullwarden/apiserver"
+	"github.com/pullwarden/pullwarden/clock"
+)
+
+// Config configures an Agent. Defaults are filled by Defaults.
+type Config struct {
+	// DataDir holds the database, the pod logs, the socket and a private
+	// containerd. Default DefaultDataDir().
+	DataDir string
+	// Listen is the API address: a unix socket path or a loopback
+	// host:port. Default DataDir/pullwarden.sock.
+	Listen string
+	// ContainerdAddress is containerd's socket, or "auto" for a private
+	// containerd under DataDir/containerd. Default "auto".
+	ContainerdAddress string
+	// PauseImage is the pod sandbox image. The agent pulls it (policy
+	// IfNotPresent) before the first sandbox; a private containerd is
+	// configured with it. Required: no registry outside the machine may be
+	// reachable.
+	PauseImage string
+	// NodeName is the node's name in events and pod specs. Default: the
+	// host name.
+	NodeName string
+	// NodeIP is reported as hostIP and podIP (pods use the node's
+	// network). Default 127.0.0.1.
+	NodeIP string
+	// Insecure lists registries (host[:port]) reachable over plain HTTP
+	// besides loopback ones.
+	Insecure []string
+	// AuthFile is a docker config.json with the node's own registry
+	// credentials ("" looks in $DOCKER_CONFIG and ~/.docker).
+	AuthFile string
+	Logger   *slog.Logger
+	Clock    clock.Clock
+}
+
+// DefaultDataDir is $PULLWARDEN_DATA_DIR, else $XDG_DATA_HOME/pullwarden/agent,
+// else ~/.local/share/pullwarden/agent.
+func DefaultDataDir() string {
+	if d := os.Getenv("PULLWARDEN_DATA_DIR"); d != "" {
+		return d
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "pullwarden", "agent")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		home = os.TempDir()
+	}
+	return filepath.Join(home, ".local", "share", "pullwarden", "agent")
+}
+
+// DefaultSocket is the API socket of an agent with the given data dir.
+func DefaultSocket(dataDir string) string { return apiserver.DefaultSocket(dataDir) }
+
+// Defaults returns c with every empty field set to its default.
+func (c Config) Defaults() Config {
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir()
+	}
+	if abs, err := filepath.Abs(c.DataDir); err == nil {
+		c.DataDir = abs
+	}
+	if c.Listen == "" {
+		c.Listen = DefaultSocket(c.DataDir)
+	}
+	if c.ContainerdAddress == "" {
+		c.ContainerdAddress = "auto"
+	}
+	if c.NodeName == "" {
+		c.NodeName, _ = os.Hostname()
+	}
+	if c.NodeIP == "" {
+		c.NodeIP = "127.0.0.1"
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Clock == nil {
+		c.Clock = clock.Real()
+	}
+	return c
+}

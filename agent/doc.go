@@ -1,0 +1,23 @@
+// Package agent is pullwarden's node agent: it keeps Pods, Secrets,
+// ServiceAccounts, Namespaces and Events in an embedded database, serves
+// them over an HTTP API that follows the Kubernetes API (on a unix socket
+// by default), and runs the pods on containerd with the kubelet's pull
+// behaviour (package pod).
+//
+// Images are transferred by pullwarden's own engine (package pull) straight
+// into containerd's content store in the "k8s.io" namespace, where the CRI
+// finds them: resume, digest verification, classified failures and retries
+// apply, and there is no second copy of the image on disk.
+//
+// The runtime is containerd, spoken to through the CRI for pod sandboxes and
+// containers. With ContainerdAddress "auto" the agent starts a private
+// containerd with a generated configuration under its data directory, or
+// reuses the one an earlier run left behind (after a kill -9 the daemon and
+// the containers keep running, and the restarted agent adopts them).
+//
+// Pods run in the node's network namespace: the agent configures no CNI.
+//
+// The state (objects and the pull and crash-loop backoff) lives in a bbolt
+// database under the data directory and survives restarts: pods keep their
+// UIDs and their backoff.
+package agent

@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pullwarden/pullwarden/manifest"
+)
+
+func newApplyCmd(g *globals) *cobra.Command {
+	var (
+		k     kubeFlags
+		files []string
+	)
+	cmd := &cobra.Command{
+		Use:   "apply -f FILE|DIR|-",
+		Short: "Create or update Pods, Secrets, ServiceAccounts and Namespaces in the agent",
+		Long: `Create or update objects from files, directories or stdin (multi-document
+YAML or JSON). Every document is decoded, defaulted and validated before any is
+sent: a bad document changes nothing.`,
+		Args: exactArgs(0, "none (use -f)"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(files) == 0 {
+				return &usageError{errors.New("must specify one of -f and -k")}
+			}
+			docs, err := manifest.Read(files, cmd.InOrStdin())
+			if err != nil {
+				return kubeError(cmd.ErrOrStderr(), err)
+			}
+			for _, d := range docs {
+				obj := d.Object
+				if k.namespace != "" && obj.GetNamespace() == "" {
+					obj.SetNamespace(k.namespace)
+				}
+				check := obj.DeepCopyObject().(manifest.Object)
+				manifest.Default(check)
+				if err := manifest.Validate(check); err != nil {
+					return kubeError(cmd.ErrOrStderr(), err)
+				}
+			}
+			c, err := k.client()
+			if err != nil {
+				return err
+			}
+			for _, d := range docs {
+				obj, action, err := c.Apply(cmd.Context(), d.Object)
+				if err != nil {
+					return kubeError(cmd.ErrOrStderr(), err)
+				}
+				kind, _ := manifest.KindOf(obj)
+				fmt.Fprintf(cmd.OutOrStdout(), "%s/%s %s\n", strings.ToLower(kind.Name), obj.GetName(), action)
+			}
+			return nil
+		},
+	}
+	k.register(cmd.Flags(), false)
+	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "file, directory or - for stdin; repeatable")
+	return cmd
+}
+
+func newDeleteCmd(g *globals) *cobra.Command {
+	var k kubeFlags
+	cmd := &cobra.Command{
+		Use:   "delete KIND NAME...",
+		Short: "Delete objects; a deleted pod's pulls are canceled and its containers stopped",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 2 {
+				return &usageError{fmt.Errorf("%q needs KIND and at least one NAME", cmd.CommandPath())}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			kind, ok := kindByArg(args[0])
+			if !ok {
+				return kubeError(cmd.ErrOrStderr(), fmt.Errorf("the server doesn't have a resource type %q", args[0]))
+			}
+			c, err := k.client()
+			if err != nil {
+				return err
+			}
+			for _, name := range args[1:] {
+				if _, err := c.Delete(cmd.Context(), kind, k.ns(), name); err != nil {
+					return kubeError(cmd.ErrOrStderr(), err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s %q deleted\n", strings.ToLower(kind.Name), name)
+			}
+			return nil
+		},
+	}
+	k.register(cmd.Flags(), false)
+	return cmd
+}
+
+// kindByArg accepts kubectl's spellings: pod, pods, po, Pod.
+func kindByArg(s string) (manifest.Kind, bool) {
+	short := map[string]string{"po": "pods", "sa": "serviceaccounts", "ns": "namespaces", "ev": "events"}
+	s = strings.ToLower(s)
+	if r, ok := short[s]; ok {
+		s = r
+	}
+	if k, ok := manifest.KindByResource(s); ok {
+		return k, true
+	}
+	if k, ok := manifest.KindByResource(s + "s"); ok {
+		return k, true
+	}
+	return manifest.Kind{}, false
+}

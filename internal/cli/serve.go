@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/pullwarden/pullwarden/agent"
+)
+
+// agentFlags configure an in-process agent (serve, run-pod).
+type agentFlags struct{ cfg agent.Config }
+
+func (a *agentFlags) register(f *pflag.FlagSet) {
+	f.StringVar(&a.cfg.DataDir, "data-dir", "", "agent state, pod logs, socket and private containerd (default $PULLWARDEN_DATA_DIR, else $XDG_DATA_HOME/pullwarden/agent)")
+	f.StringVar(&a.cfg.ContainerdAddress, "containerd-address", "auto", `containerd socket, or "auto" for a private containerd under the data dir`)
+	f.StringVar(&a.cfg.PauseImage, "pause-image", "", "pod sandbox (pause) image, pulled before the first pod (required)")
+	f.StringVar(&a.cfg.NodeName, "node-name", "", "node name in events and pod specs (default: the host name)")
+	f.StringArrayVar(&a.cfg.Insecure, "insecure-registry", nil, "registry HOST[:PORT] to reach over plain HTTP (loopback always is); repeatable")
+	f.StringVar(&a.cfg.AuthFile, "authfile", "", "docker config.json with the node's registry credentials")
+}
+
+func newServeCmd(g *globals) *cobra.Command {
+	a := &agentFlags{}
+	var listen string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the node agent: pods on containerd with the kubelet's pull behaviour",
+		Long: `Run the node agent. It keeps Pods, Secrets, ServiceAccounts, Namespaces and
+Events in a database under the data directory, serves them over an HTTP API that
+follows the Kubernetes API (a unix socket by default), and runs the pods on
+containerd: images are pulled one container at a time right before the
+container starts, with the kubelet's pull policies, credentials, backoff,
+status reasons and events.`,
+		Example: `  pullwarden serve --pause-image 127.0.0.1:5000/pause:1
+  pullwarden apply -f pod.yaml && pullwarden get pods -w`,
+		Args: exactArgs(0, "none"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a.cfg.Listen = listen
+			a.cfg.Logger = g.logger(cmd.ErrOrStderr())
+			ag, err := agent.Start(cmd.Context(), a.cfg)
+			if err != nil {
+				return err
+			}
+			defer ag.Close()
+			fmt.Fprintf(cmd.ErrOrStderr(), "pullwarden agent serving on %s\n", ag.Address())
+			return ag.Run(cmd.Context())
+		},
+	}
+	a.register(cmd.Flags())
+	cmd.Flags().StringVar(&listen, "listen", "", "API address: a unix socket path or 127.0.0.1:PORT (default DATA_DIR/pullwarden.sock)")
+	return cmd
+}
