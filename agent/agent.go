@@ -32,7 +32,10 @@ type Agent struct {
 	puller   *pull.Puller
 	pods     *pod.Manager
 	listener net.Listener
-	closers  []func() error
+	// scheduler records the Scheduled events of the one-node "scheduler"
+	// that binds new pods to this node.
+	scheduler *event.Recorder
+	closers   []func() error
 }
 
 // Start opens the database, connects to (or starts) containerd, pulls the
@@ -51,7 +54,7 @@ func Start(ctx context.Context, cfg Config) (a *Agent, err error) {
 			a.Close()
 		}
 	}()
-	if a.objects, err = objects.Open(filepath.Join(cfg.DataDir, "state.db"), objects.WithClock(cfg.Clock.Now), objects.WithLogger(cfg.Logger)); err != nil {
+	if a.objects, err = objects.Open(filepath.Join(cfg.DataDir, "state.db"), objects.WithClock(cfg.Clock.Now), objects.WithLogger(cfg.Logger), objects.WithNodeName(cfg.NodeName)); err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, a.objects.Close)
@@ -80,6 +83,7 @@ func Start(ctx context.Context, cfg Config) (a *Agent, err error) {
 		cfg.Logger.Warn("node credentials", "source", w.Source, "problem", w.Message)
 	}
 	recorder := event.NewRecorder(event.Options{Sink: eventSink{a.objects}, Host: cfg.NodeName, Clock: cfg.Clock, Logger: cfg.Logger})
+	a.scheduler = event.NewRecorder(event.Options{Sink: eventSink{a.objects}, Component: "default-scheduler", Clock: cfg.Clock, Logger: cfg.Logger})
 	objs := podObjects{a.objects}
 	if a.pods, err = pod.New(pod.Config{
 		NodeName: cfg.NodeName, NodeIP: cfg.NodeIP,

@@ -8,7 +8,9 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 
+	"github.com/pullwarden/pullwarden/event"
 	"github.com/pullwarden/pullwarden/manifest"
+	"github.com/pullwarden/pullwarden/reason"
 )
 
 // watchPods feeds the pod manager from the object store. Status writes
@@ -32,6 +34,10 @@ func (a *Agent) watchPods(ctx context.Context) error {
 					continue
 				}
 				seen[p.UID] = fp
+				if ev.Type == watch.Added && p.Status.Phase == "" {
+					a.scheduler.Event(event.PodRef(p.Namespace, p.Name, string(p.UID)), reason.TypeNormal,
+						reason.EventScheduled, reason.Scheduled(p.Namespace, p.Name, a.cfg.NodeName))
+				}
 				a.pods.Update(ctx, p)
 			case watch.Deleted:
 				delete(seen, p.UID)

@@ -6,9 +6,16 @@
 # physical limit, 8 parallel curl downloads of the layer blobs.
 #
 #   RUNS=5 LAYERS=8 LAYER_SIZE=50MB bash bench/pull.sh     (or: make bench)
+#   BASELINE=HEAD bash bench/pull.sh   also times pullwarden built from that
+#                                      git revision (git archive, no checkout)
+#
+# After the timed rounds it pulls PROFILE_RUNS (default 3) more times with
+# bench/fetchprof (registry.Fetch into an OCI layout, as the CLI does) to
+# break the time down into phases and CPU (pprof).
 #
 # Prints medians and ratios and writes docs/benchmarks.md (BENCH_OUT=path to
-# write elsewhere). Everything stays on 127.0.0.1 and is removed at the end.
+# write elsewhere), with bench/where-the-time-goes.md appended. Everything
+# stays on 127.0.0.1 and is removed at the end.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -20,7 +27,10 @@ LAYERS=${LAYERS:-8}
 LAYER_SIZE=${LAYER_SIZE:-50MB}
 OUT=${BENCH_OUT:-docs/benchmarks.md}
 CRANE_VERSION=v0.22.1
+PROFILE_RUNS=${PROFILE_RUNS:-3}
+BASELINE=${BASELINE:-}
 TOOLS=(pullwarden crane skopeo curl)
+if [ -n "$BASELINE" ]; then TOOLS=(pullwarden baseline crane skopeo curl); fi
 
 WORK=$(mktemp -d /tmp/pullwarden-bench.XXXXXX)
 cleanup() {
@@ -36,6 +46,14 @@ mkdir -p "$WORK/bin"
 echo "building pullwarden, pushsample and crane $CRANE_VERSION (not timed)"
 go build -o "$WORK/bin/pullwarden" ./cmd/pullwarden
 go build -o "$WORK/bin/pushsample" ./scripts/internal/pushsample
+go build -o "$WORK/bin/fetchprof" ./bench/fetchprof
+if [ -n "$BASELINE" ]; then
+	BASE_REV=$(git rev-parse --short "$BASELINE")
+	echo "building pullwarden $BASE_REV as baseline (not timed)"
+	mkdir -p "$WORK/base"
+	git archive "$BASELINE" | tar -x -C "$WORK/base"
+	(cd "$WORK/base" && go build -o "$WORK/bin/pullwarden-base" ./cmd/pullwarden)
+fi
 GOBIN="$WORK/bin" GOFLAGS= go install "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION"
 
 start_registry "$WORK/registry"
@@ -52,6 +70,7 @@ pull() { # TOOL DEST
 	local tool=$1 dest=$2
 	case $tool in
 	pullwarden) "$WORK/bin/pullwarden" pull "$IMAGE" --policy Always --quiet --store "$dest" >/dev/null ;;
+	baseline) "$WORK/bin/pullwarden-base" pull "$IMAGE" --policy Always --quiet --store "$dest" >/dev/null ;;
 	crane) "$WORK/bin/crane" pull --insecure --format=oci "$IMAGE" "$dest" ;;
 	skopeo) skopeo --policy "$WORK/policy.json" copy --quiet --src-tls-verify=false "docker://$IMAGE" "oci:$dest" ;;
 	curl)
@@ -105,6 +124,38 @@ for tool in "${TOOLS[@]}"; do
 	TABLE+=$'\n'"| $tool | $(awk -v m="$m" 'BEGIN { printf "%.2f s", m / 1000 }') | $(minmax_ms "$tool") | $(mbps "$m") | $(ratio "$m" "${MED[$fastest]}") | $(ratio "$m" "${MED[curl]}") |"
 done
 
+# Profile: phases from fetchprof's progress reports, CPU by activity from
+# pprof. cpu_ms PROFILE [REGEX]: CPU milliseconds in all stacks, or in the
+# stacks matching REGEX.
+cpu_ms() {
+	local args=(-top)
+	[ -n "${2:-}" ] && args+=(-focus="$2")
+	go tool pprof "${args[@]}" "$WORK/bin/fetchprof" "$1" 2>/dev/null | awk -v all="${2:-}" '
+		function ms(v) { if (v ~ /ms$/) { sub(/ms$/, "", v); return v + 0 } sub(/s$/, "", v); return v * 1000 }
+		all == "" && /Total samples =/ { for (i = 1; i < NF; i++) if ($i == "=") { print ms($(i + 1)); exit } }
+		all != "" && /^Showing nodes accounting for/ { v = $5; sub(/,$/, "", v); print ms(v); found = 1; exit }
+		END { if (all != "" && !found) print 0 }'
+}
+PROFILE="| run | total | setup: open, auth, resolve, manifest | transfer: first GET to last byte | last byte to last commit | CPU | sha256 | write(2) to ingest | read(2) from sockets | fsync, writeback |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+for run in $(seq 1 "$PROFILE_RUNS"); do
+	dest=$WORK/dest/profile-$run
+	prof=$WORK/cpu-$run.out
+	sync
+	"$WORK/bin/fetchprof" -ref "$IMAGE" -store "$dest" -cpuprofile "$prof" >"$WORK/phases-$run.txt"
+	rm -rf "$dest"
+	ph() { sed -n "s/^$1  *\([0-9.]*\) ms.*/\1/p" "$WORK/phases-$run.txt" | head -n 1; }
+	PROFILE+=$'\n'"| $run | $(ph total) ms | $(ph 'first blob GET after') ms | $(ph 'transfer (first start..last byte)') ms"
+	PROFILE+=" | $(ph 'after last byte until last commit') ms | $(cpu_ms "$prof") ms | $(cpu_ms "$prof" sha256) ms"
+	PROFILE+=" | $(cpu_ms "$prof" 'poll.*FD.*Write$') ms | $(cpu_ms "$prof" 'poll.*FD.*Read$') ms"
+	PROFILE+=" | $(cpu_ms "$prof" 'Fsync|startWriteback') ms |"
+	echo "profile run $run/$PROFILE_RUNS: $(ph total) ms"
+done
+
+BASE_NOTE=
+if [ -n "$BASELINE" ]; then
+	BASE_NOTE=$'\n'"- baseline: the same command, pullwarden built from $BASE_REV (\`BASELINE=$BASELINE\`, before the changes under test)"
+fi
 PW_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain 2>/dev/null | head -n 1)" ]; then PW_REV="$PW_REV (with uncommitted changes)"; fi
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
@@ -123,7 +174,7 @@ of blobs in all, so the bytes that travel are the data.
 
 $TABLE
 
-- pullwarden: \`pullwarden pull IMAGE --policy Always --quiet --store DIR\` (fresh store each run)
+- pullwarden: \`pullwarden pull IMAGE --policy Always --quiet --store DIR\` (fresh store each run)$BASE_NOTE
 - crane: \`crane pull --insecure --format=oci IMAGE DIR\`
 - skopeo: \`skopeo copy --src-tls-verify=false docker://IMAGE oci:DIR\`
 - curl: the physical limit: the $LAYERS layer blobs only, $LAYERS curl processes in parallel
@@ -144,7 +195,25 @@ $TABLE
 | skopeo | $(skopeo --version | cut -d' ' -f3-) |
 | curl | $(curl --version | head -n 1 | cut -d' ' -f2) |
 | registry | $(docker-registry --version | cut -d' ' -f2-) |
+
+## Profile of this run
+
+$PROFILE_RUNS more cold pulls of the same image with \`bench/fetchprof\`
+(\`registry.Fetch\` into a fresh OCI layout with default options, as
+\`pullwarden pull\` does), each with a CPU profile. The phases come from the
+progress reports; CPU is pprof's samples (user and kernel time of the
+process, both cores together), in all and in the stacks under sha256, under
+the write(2) of blob data into the ingest files, under the read(2) from the
+registry's connections, and under fsync and sync_file_range.
+
+$PROFILE
 MD
+if [ -f bench/where-the-time-goes.md ]; then
+	{
+		echo
+		cat bench/where-the-time-goes.md
+	} >>"$OUT"
+fi
 
 echo
 echo "$TABLE"

@@ -32,6 +32,7 @@ type Store struct {
 	path string
 	now  func() time.Time
 	log  *slog.Logger
+	node string
 
 	mu       sync.Mutex // serialises writes with watcher registration
 	watchers map[*watcher]struct{}
@@ -42,6 +43,7 @@ type options struct {
 	now     func() time.Time
 	log     *slog.Logger
 	timeout time.Duration
+	node    string
 }
 
 // Option configures Open.
@@ -52,6 +54,10 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 
 // WithLogger sets the logger (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithNodeName binds every new pod that names no node to this one, as the
+// scheduler of a one-node cluster would (default: pods stay unbound).
+func WithNodeName(name string) Option { return func(o *options) { o.node = name } }
 
 // WithLockTimeout sets how long Open waits for another process holding the
 // database (default 2s).
@@ -80,7 +86,7 @@ func Open(path string, opts ...Option) (s *Store, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("open object store %s: corrupt or unreadable database: %w", path, err)
 	}
-	s = &Store{db: db, path: path, now: o.now, log: o.log, watchers: map[*watcher]struct{}{}}
+	s = &Store{db: db, path: path, now: o.now, log: o.log, node: o.node, watchers: map[*watcher]struct{}{}}
 	var events []Event
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{metaBucket, stateBucket} {

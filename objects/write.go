@@ -110,6 +110,9 @@ func (s *Store) createTx(tx *bolt.Tx, obj manifest.Object, events *[]Event) erro
 // exist, except "default", whose absence means nothing to copy.
 func (s *Store) admitPodTx(tx *bolt.Tx, pod *corev1.Pod) error {
 	manifest.AdmitPod(pod, nil)
+	if pod.Spec.NodeName == "" {
+		pod.Spec.NodeName = s.node
+	}
 	name := pod.Spec.ServiceAccountName
 	obj, err := getTx(tx, manifest.ServiceAccount, pod.Namespace, name)
 	if err != nil {

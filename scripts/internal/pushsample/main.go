@@ -42,6 +42,7 @@ func run() error {
 	seed := flag.Uint64("seed", 0, "seed for the random data (0: a random seed)")
 	layersOut := flag.String("layers-out", "", "write the layer digests to this file, one per line")
 	user := flag.String("username", "", "registry user name (password from env PUSHSAMPLE_PASSWORD)")
+	pause := flag.Bool("pause", false, "push a pause image (a tiny static binary that sleeps until signalled) instead")
 	flag.Parse()
 	if *ref == "" || flag.NArg() != 0 {
 		flag.Usage()
@@ -58,7 +59,18 @@ func run() error {
 	if *seed != 0 {
 		opts = append(opts, testimage.WithSeed(*seed))
 	}
-	img, err := testimage.NewRandom(*layers, size, opts...)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	var img v1.Image
+	switch {
+	case *pause:
+		img, err = testimage.NewPause(ctx, opts...)
+	case *layers == 0 && *busybox:
+		img, err = testimage.NewBusybox(opts...)
+		*busybox = false
+	default:
+		img, err = testimage.NewRandom(*layers, size, opts...)
+	}
 	if err != nil {
 		return err
 	}
@@ -71,8 +83,6 @@ func run() error {
 	if *user != "" {
 		auth = &authn.Basic{Username: *user, Password: os.Getenv("PUSHSAMPLE_PASSWORD")}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
 	d, err := testimage.Write(ctx, img, *ref, auth)
 	if err != nil {
 		return err
