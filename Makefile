@@ -17,7 +17,7 @@ help:
 	@echo "make test    fast tests with real registries (PULLWARDEN_REQUIRE_REAL=1 $(RACE))"
 	@echo "make lint    gofmt check, go vet, staticcheck"
 	@echo "make e2e     long end-to-end suites (-tags e2e ./e2e/...)"
-	@echo "make demo    scripts/demo.sh: a local registry, pulls, a failure explained"
+	@echo "make demo    scripts/demo.sh + demo-pods.sh: pulls explained, then pods on containerd"
 	@echo "make bench   bench/pull.sh: cold pulls vs crane, skopeo, curl -> docs/benchmarks.md"
 	@echo "make fuzz    every fuzz target for FUZZTIME ($(FUZZTIME))"
 
@@ -50,6 +50,7 @@ e2e:
 
 demo:
 	bash scripts/demo.sh
+	bash scripts/demo-pods.sh
 
 bench:
 	bash bench/pull.sh

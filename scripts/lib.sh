@@ -23,13 +23,18 @@ ensure_pkgs() {
 	apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# start_registry DIR: runs docker-registry on a free loopback port with its
-# storage and log under DIR; sets REG_HOST (127.0.0.1:PORT) and REG_PID.
+# start_registry DIR [HTPASSWD]: runs docker-registry on a free loopback
+# port with its storage and log under DIR, with Basic authentication from
+# the htpasswd file when given; sets REG_HOST (127.0.0.1:PORT) and REG_PID.
 # The kernel picks the port (addr 127.0.0.1:0) and the registry's log tells
 # which one, so no other process can take it in between.
 start_registry() {
-	local dir=$1 i
+	local dir=$1 htpasswd=${2:-} i
 	mkdir -p "$dir/storage"
+	local auth=""
+	if [ -n "$htpasswd" ]; then
+		auth=$(printf 'auth:\n  htpasswd:\n    realm: pullwarden-demo\n    path: %s' "$htpasswd")
+	fi
 	cat >"$dir/config.yml" <<YAML
 version: 0.1
 log:
@@ -46,13 +51,14 @@ storage:
 http:
   addr: 127.0.0.1:0
   secret: pullwarden-local-$$
+$auth
 YAML
 	docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
 	REG_PID=$!
 	REG_HOST=
 	for i in $(seq 1 200); do
 		REG_HOST=$(sed -n 's/.*msg="listening on \(127\.0\.0\.1:[0-9]*\)".*/\1/p' "$dir/registry.log" | tail -n 1)
-		if [ -n "$REG_HOST" ] && curl -fsS -o /dev/null "http://$REG_HOST/v2/"; then
+		if [ -n "$REG_HOST" ] && curl -sS -o /dev/null -w '%{http_code}' "http://$REG_HOST/v2/" 2>/dev/null | grep -qE '^(200|401)$'; then
 			return 0
 		fi
 		if ! kill -0 "$REG_PID" 2>/dev/null; then
@@ -72,7 +78,7 @@ restart_registry() {
 	docker-registry serve "$dir/config.yml" >>"$dir/registry.log" 2>&1 &
 	REG_PID=$!
 	for i in $(seq 1 200); do
-		curl -fsS -o /dev/null "http://$host/v2/" 2>/dev/null && return 0
+		curl -sS -o /dev/null -w '%{http_code}' "http://$host/v2/" 2>/dev/null | grep -qE '^(200|401)$' && return 0
 		kill -0 "$REG_PID" 2>/dev/null || break
 		sleep 0.05
 	done

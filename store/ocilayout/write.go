@@ -31,7 +31,7 @@ const (
 // writebackEvery is how much data a writer lets accumulate in the page
 // cache before it asks the kernel to start writing it out (Linux only, see
 // startWriteback). Without it the whole blob is written at Commit's fsync,
-// after the last byte arrived: measured on a 400 MB pull, 60-140 ms per
+// after the last byte arrived: measured on a 400 MB pull, 55-140 ms per
 // 50 MB blob of waiting at the end instead of writing while downloading.
 const writebackEvery = 8 << 20
 
