@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/pullwarden/pullwarden/apiserver"
 	"github.com/pullwarden/pullwarden/credential"
@@ -24,9 +23,12 @@ import (
 
 // Agent is a running node agent.
 type Agent struct {
-	cfg      Config
-	objects  *objects.Store
-	daemon   *cri.Daemon
+	cfg     Config
+	objects *objects.Store
+	daemon  *cri.Daemon
+	// adopted is the pid of a private containerd an earlier run started
+	// and this one reuses (0 if none); Close stops it like its own.
+	adopted  int
 	store    *cstore.Store
 	runtime  *cri.Runtime
 	puller   *pull.Puller
@@ -99,30 +101,6 @@ func Start(ctx context.Context, cfg Config) (a *Agent, err error) {
 	return a, nil
 }
 
-// containerd returns the address of the containerd to use, starting a
-// private one for "auto" unless an earlier run's is still serving.
-func (a *Agent) containerd(ctx context.Context) (string, error) {
-	if a.cfg.ContainerdAddress != "auto" {
-		return a.cfg.ContainerdAddress, nil
-	}
-	dir := filepath.Join(a.cfg.DataDir, "containerd")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", err
-	}
-	sock := cri.PathsFor(dir).Socket
-	if c, err := net.DialTimeout("unix", sock, time.Second); err == nil {
-		c.Close()
-		a.cfg.Logger.Info("reusing the private containerd of an earlier run", "address", sock)
-		return sock, nil
-	}
-	d, err := cri.StartDaemon(ctx, dir, cri.DaemonOptions{SandboxImage: a.cfg.PauseImage, Logger: a.cfg.Logger})
-	if err != nil {
-		return "", err
-	}
-	a.daemon = d
-	return d.Address, nil
-}
-
 // Address is where the API listens.
 func (a *Agent) Address() string { return a.cfg.Listen }
 
@@ -163,12 +141,7 @@ func (a *Agent) Close() {
 		_ = a.closers[i]()
 	}
 	a.closers = nil
-	if a.daemon != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_ = a.daemon.Stop(ctx)
-		cancel()
-		a.daemon = nil
-	}
+	a.stopContainerd()
 }
 
 // DeletePod deletes a pod and waits until its containers are stopped and
