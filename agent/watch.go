@@ -34,7 +34,7 @@ func (a *Agent) watchPods(ctx context.Context) error {
 					continue
 				}
 				seen[p.UID] = fp
-				if ev.Type == watch.Added && p.Status.Phase == "" {
+				if ev.Type == watch.Added && !scheduled(p) {
 					a.scheduler.Event(event.PodRef(p.Namespace, p.Name, string(p.UID)), reason.TypeNormal,
 						reason.EventScheduled, reason.Scheduled(p.Namespace, p.Name, a.cfg.NodeName))
 				}
@@ -82,4 +82,15 @@ func (a *Agent) removeOrphans(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// scheduled reports whether the pod has been seen before: its status has
+// the PodScheduled condition that the first sync writes.
+func scheduled(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodScheduled {
+			return true
+		}
+	}
+	return false
 }

@@ -80,9 +80,14 @@ pull() { # TOOL DEST
 	esac
 }
 
-# Rounds interleave the tools so that drifts of the machine hit all alike.
+# Rounds interleave the tools so that drifts of the machine hit all alike,
+# and each round starts one tool further on, so that no tool always runs
+# in the same place: on the VM this was written on, the pull right after
+# the parallel curl run (which frees 400 MB of page cache that the host
+# then takes back) took up to 2x longer, whichever tool it was.
 for run in $(seq 1 "$RUNS"); do
-	for tool in "${TOOLS[@]}"; do
+	for i in "${!TOOLS[@]}"; do
+		tool=${TOOLS[$(((i + run - 1) % ${#TOOLS[@]}))]}
 		dest=$WORK/dest/$tool-$run
 		sync
 		start=$(date +%s%N)
