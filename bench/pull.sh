@@ -80,15 +80,27 @@ pull() { # TOOL DEST
 	esac
 }
 
+# warm_memory writes and deletes a scratch file a little larger than the
+# image, so that the page cache the next pull fills comes from memory just
+# freed. On a VM that reports free memory to its host (virtio-balloon free
+# page reporting, as on the machine these figures were first taken on),
+# memory left free for a few seconds is taken back and every later first
+# touch faults in the host: writing 400 MB into the page cache took 0.83 s
+# after 5 s idle and 0.09 s right after such a warm-up, and which tool met
+# that memory was chance. Not timed.
+warm_memory() {
+	dd if=/dev/zero of="$WORK/warm" bs=1M count=$((BYTES / 1048576 + 128)) status=none
+	rm -f "$WORK/warm"
+}
+
 # Rounds interleave the tools so that drifts of the machine hit all alike,
 # and each round starts one tool further on, so that no tool always runs
-# in the same place: on the VM this was written on, the pull right after
-# the parallel curl run (which frees 400 MB of page cache that the host
-# then takes back) took up to 2x longer, whichever tool it was.
+# in the same place.
 for run in $(seq 1 "$RUNS"); do
 	for i in "${!TOOLS[@]}"; do
 		tool=${TOOLS[$(((i + run - 1) % ${#TOOLS[@]}))]}
 		dest=$WORK/dest/$tool-$run
+		warm_memory
 		sync
 		start=$(date +%s%N)
 		pull "$tool" "$dest"
@@ -146,6 +158,7 @@ PROFILE="| run | total | setup: open, auth, resolve, manifest | transfer: first 
 for run in $(seq 1 "$PROFILE_RUNS"); do
 	dest=$WORK/dest/profile-$run
 	prof=$WORK/cpu-$run.out
+	warm_memory
 	sync
 	"$WORK/bin/fetchprof" -ref "$IMAGE" -store "$dest" -cpuprofile "$prof" >"$WORK/phases-$run.txt"
 	rm -rf "$dest"
@@ -170,7 +183,11 @@ cat >"$OUT" <<MD
 
 Cold pulls of one image from a local \`docker-registry\` over loopback
 (127.0.0.1), each run into a fresh destination, $RUNS runs per tool in
-interleaved rounds; times are wall-clock from start to exit of the command.
+interleaved rounds (each round starting with the next tool); times are
+wall-clock from start to exit of the command. Before each run (untimed) a
+scratch file the size of the image is written and deleted and the page
+cache synced, so that every tool fills memory in the same state (see
+\`warm_memory\` in the script).
 Written by \`bench/pull.sh\` (\`make bench\`); run it again to refresh.
 
 Image: $LAYERS layers of $LAYER_SIZE incompressible random data each, stored

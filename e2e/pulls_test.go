@@ -113,6 +113,15 @@ func testSecretLater(t *testing.T, a *Agent) {
 		}
 	}
 
+	// Let a third failure happen: its 40 s window holds a sync (10-15 s
+	// later) at which a backoff reset on the new secret would show as an
+	// early pull. Faithful mode must wait for the whole window.
+	var failures int32
+	var lastFailure time.Time
+	waitFor(t, 90*time.Second, "a third failed pull", func() bool {
+		failures, lastFailure = failedPulls(a.Events(t, name))
+		return failures >= 3
+	})
 	res := a.CLIT(t, "create", "secret", "docker-registry", "regcred", "--docker-server="+reg.Host,
 		"--docker-username="+reg.Username, "--docker-password="+reg.Password)
 	if res.Code != 0 || strings.TrimSpace(res.Stdout) != "secret/regcred created" {
@@ -121,26 +130,22 @@ func testSecretLater(t *testing.T, a *Agent) {
 	if strings.Contains(res.Stdout+res.Stderr, reg.Password) {
 		t.Errorf("create secret printed the password")
 	}
-	// The last failure's time and count fix the window the retry must wait
-	// for: faithful mode does not reset the backoff when a secret appears.
-	failed = findEvent(a.Events(t, name), corev1.EventTypeWarning, "Failed", func(m string) bool {
-		return strings.HasPrefix(m, "Failed to pull image ")
-	})
-	earliest := failed.LastTimestamp.Add(pullBackoff(failed.Count) - time.Second)
-	a.WaitStatus(t, name, "Running", recoveryTimeout)
-	runningAt := time.Now()
+	created := time.Now()
+	window := pullBackoff(failures)
+	a.WaitStatus(t, name, "Running", window+recoveryTimeout)
+	t.Logf("failure #%d at %v, secret created %v later, window %v, Running observed %v after the failure",
+		failures, lastFailure.Format(time.TimeOnly), created.Sub(lastFailure).Round(time.Millisecond), window, time.Since(lastFailure).Round(time.Second))
 	transcript(t, a, &log, "Running", name)
-	// The retry that succeeded came after the window (no reset on the
-	// secret): the pull happened no earlier than the window's end.
 	pulled := a.WaitEvent(t, name, corev1.EventTypeNormal, "Pulled", func(m string) bool {
 		return strings.HasPrefix(m, fmt.Sprintf("Successfully pulled image %q in ", image))
 	}, 10*time.Second)
-	if pulled.FirstTimestamp.Time.Before(earliest.Truncate(time.Second)) {
-		t.Errorf("pulled at %v, before the backoff window of failure %d (%v after %v) ended: the secret reset the backoff",
-			pulled.FirstTimestamp.Time, failed.Count, pullBackoff(failed.Count), failed.LastTimestamp.Time)
+	if earliest := lastFailure.Add(window - time.Second); pulled.FirstTimestamp.Time.Before(earliest) {
+		t.Errorf("pulled at %v, before the window of failure #%d ended (%v + %v): the new secret reset the backoff",
+			pulled.FirstTimestamp.Time.Format(time.TimeOnly), failures, lastFailure.Format(time.TimeOnly), window)
 	}
-	t.Logf("last failure %v (failure #%d), window %v, Running observed %v",
-		failed.LastTimestamp.Time.Format(time.TimeOnly), failed.Count, pullBackoff(failed.Count), runningAt.Format(time.TimeOnly))
+	if n, _ := failedPulls(a.Events(t, name)); n != failures {
+		t.Errorf("%d failed pulls in the end, want %d (the first pull after the secret must succeed)", n, failures)
+	}
 	res = a.CLIT(t, "get", "events")
 	fmt.Fprintf(&log, "\n===== Running: $ pullwarden get events (rows about %s)\n", name)
 	for _, line := range strings.Split(res.Stdout, "\n") {
@@ -172,11 +177,20 @@ func testTagLater(t *testing.T, a *Agent, b *base) {
 	if r, msg := waiting(a.Pod(t, name), "app"); r != "ErrImagePull" || !strings.HasPrefix(msg, "TagNotFound: ") {
 		t.Errorf("waiting = %q %q, want ErrImagePull with a message starting TagNotFound: ", r, msg)
 	}
-	testimage.Push(t, pause, image, nil)
+	digest := testimage.Push(t, pause, image, nil)
 	a.WaitStatus(t, name, "Running", recoveryTimeout)
 	a.WaitEvent(t, name, corev1.EventTypeNormal, "Pulled", func(m string) bool {
 		return strings.HasPrefix(m, fmt.Sprintf("Successfully pulled image %q in ", image))
 	}, 10*time.Second)
+	// The kubelet on containerd reports the repo digest the image was
+	// pulled by (the CRI's RepoDigests[0]), not the config ID.
+	if cs, want := containerStatus(a.Pod(t, name), "app"), b.reg.Ref("later/app@"+digest.String()); cs == nil || cs.ImageID != want {
+		got := "<no status>"
+		if cs != nil {
+			got = cs.ImageID
+		}
+		t.Errorf("containerStatuses[app].imageID = %q, want %q", got, want)
+	}
 }
 
 func testRegistryDown(t *testing.T, a *Agent) {

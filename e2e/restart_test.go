@@ -69,7 +69,7 @@ func testRestartMidBackoff(t *testing.T, b *base, sig syscall.Signal) {
 		t.Fatalf("before the restart: %d failed pulls, %d Pulling events; want 2 and 2", failures, pullingBefore)
 	}
 	window := pullBackoff(failures)
-	t.Logf("failure #%d at %v; window %v; stopping the agent with %v", failures, lastFailure.Format(time.TimeOnly), window, sig)
+	t.Logf("failure #%d at %v; window %v; stopping the agent with %s", failures, lastFailure.Format(time.TimeOnly), window, t.Name()[strings.LastIndex(t.Name(), "/")+1:])
 
 	a.Stop(sig)
 	switch sig {
@@ -94,7 +94,7 @@ func testRestartMidBackoff(t *testing.T, b *base, sig syscall.Signal) {
 	}
 	// Inside the persisted window the first syncs see the backoff.
 	if time.Now().Before(lastFailure.Add(window - 2*time.Second)) {
-		a.WaitStatus(t, name, "ImagePullBackOff", lastFailure.Add(window).Sub(time.Now()))
+		a.WaitStatus(t, name, "ImagePullBackOff", time.Until(lastFailure.Add(window)))
 		r, msg := waiting(a.Pod(t, name), "app")
 		if r != "ImagePullBackOff" || !strings.HasPrefix(msg, fmt.Sprintf("Back-off pulling image %q", image)) {
 			t.Errorf("after the restart waiting = %q %q, want ImagePullBackOff `Back-off pulling image %q...`", r, msg, image)
@@ -130,4 +130,14 @@ func testRestartMidBackoff(t *testing.T, b *base, sig syscall.Signal) {
 		t.Errorf("Pulling events = %d after the third attempt, want %d", n, pullingBefore+1)
 	}
 	t.Logf("pull attempt #3 at %v (%v after failure #2)", third.LastTimestamp.Time.Format(time.TimeOnly), third.LastTimestamp.Sub(lastFailure))
+
+	if sig == syscall.SIGKILL {
+		// The restarted agent adopted the private containerd the killed one
+		// left running; a clean stop must not leave it behind either.
+		a.deleteAllPods()
+		a.Stop(syscall.SIGTERM)
+		if pid := containerdPid(a.containerdSocket()); pid != 0 {
+			t.Errorf("after kill -9, restart and SIGTERM the adopted private containerd (pid %d) still runs", pid)
+		}
+	}
 }

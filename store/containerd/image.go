@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strconv"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/pullwarden/pullwarden/reference"
 	"github.com/pullwarden/pullwarden/store"
 )
 
@@ -53,20 +55,49 @@ func (s *Store) PutImage(ctx context.Context, img store.Image) error {
 			rec.Labels[labelGCRepoDigest] = img.RepoDigest.String()
 		}
 	}
-	is := s.client.ImageService()
-	if _, err := is.Create(cctx, rec); err != nil {
-		if !errdefs.IsAlreadyExists(err) {
-			return s.fail(err, "create image %s", img.Name)
-		}
-		// Update only what is ours: the CRI keeps its own labels.
-		if _, err := is.Update(cctx, rec, fields...); err != nil {
-			return s.fail(err, "update image %s", img.Name)
+	if err := s.putRecord(cctx, rec, fields); err != nil {
+		return err
+	}
+	// The repo-digest record (repo@sha256:...), as containerd's own pull
+	// writes it: the CRI reports it as the container's imageID.
+	if byDigest := digestName(img.Name, img.RepoDigest); byDigest != "" {
+		dr := rec
+		dr.Name = byDigest
+		dr.Labels = maps.Clone(rec.Labels)
+		dr.Labels[labelDigestRecord] = img.Name
+		if err := s.putRecord(cctx, dr, append(fields, "labels."+labelDigestRecord)); err != nil {
+			return err
 		}
 	}
 	if s.unpack {
 		return s.unpackImage(ctx, img, rec)
 	}
 	return nil
+}
+
+// putRecord creates an image record or updates the fields that are ours.
+func (s *Store) putRecord(cctx context.Context, rec images.Image, fields []string) error {
+	is := s.client.ImageService()
+	if _, err := is.Create(cctx, rec); err != nil {
+		if !errdefs.IsAlreadyExists(err) {
+			return s.fail(err, "create image %s", rec.Name)
+		}
+		// Update only what is ours: the CRI keeps its own labels.
+		if _, err := is.Update(cctx, rec, fields...); err != nil {
+			return s.fail(err, "update image %s", rec.Name)
+		}
+	}
+	return nil
+}
+
+// digestName is "repo@digest" for a tagged name, "" for a name that is
+// already by digest or has no repo digest.
+func digestName(name string, d v1.Hash) string {
+	ref, err := reference.Parse(name)
+	if err != nil || ref.Digest() != "" || d.Hex == "" {
+		return ""
+	}
+	return ref.Name() + "@" + d.String()
 }
 
 // labelGCRepoDigest makes containerd's GC keep the RepoDigest blob.
@@ -213,7 +244,7 @@ func (s *Store) Images(ctx context.Context) ([]store.Image, error) {
 	}
 	out := make([]store.Image, 0, len(recs))
 	for _, r := range recs {
-		if criIDRecord(r.Name) {
+		if criIDRecord(r.Name) || r.Labels[labelDigestRecord] != "" {
 			continue
 		}
 		img, err := fromRecord(r)
@@ -246,8 +277,8 @@ func (s *Store) DeleteImage(ctx context.Context, name string) error {
 	}
 	var ids []string
 	for _, r := range recs {
-		if !criIDRecord(r.Name) {
-			return nil // another name still holds the target
+		if !criIDRecord(r.Name) && r.Labels[labelDigestRecord] == "" {
+			return nil // another tag still holds the target
 		}
 		ids = append(ids, r.Name)
 	}
@@ -258,6 +289,11 @@ func (s *Store) DeleteImage(ctx context.Context, name string) error {
 	}
 	return nil
 }
+
+// labelDigestRecord marks the repo-digest record PutImage writes beside a
+// tag (its value is the tag's name). Images does not list such records, and
+// DeleteImage removes them with the last tag of their target.
+const labelDigestRecord = "io.pullwarden.digest-record-of"
 
 // criIDRecord reports whether an image record name is an image ID, as the
 // CRI plugin records them, rather than a reference.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -33,7 +34,10 @@ const (
 // startWriteback). Without it the whole blob is written at Commit's fsync,
 // after the last byte arrived: measured on a 400 MB pull, 55-140 ms per
 // 50 MB blob of waiting at the end instead of writing while downloading.
-const writebackEvery = 8 << 20
+// With 1 MiB the time from the last byte to the last commit of that pull
+// was 1-2.5 ms, with 8 MiB 5-11 ms (6 runs each); the calls are cheap and
+// off the download's goroutine.
+const writebackEvery = 1 << 20
 
 // Writer starts or resumes writing the blob desc. It returns
 // store.ErrAlreadyExists when the blob is committed, and waits while another
@@ -134,8 +138,7 @@ func (w *writer) open() error {
 			f.Close()
 			return storeErr(err, "cannot reset ingest %s: %v", p, err)
 		}
-		meta := ingestMetadata{Descriptor: w.desc, Started: w.s.opts.now().UTC()}
-		if err := writeJSONAtomic(w.path(ingestMeta), meta); err != nil {
+		if err := w.writeMeta(); err != nil {
 			f.Close()
 			return storeErr(err, "cannot write %s: %v", w.path(ingestMeta), err)
 		}
@@ -151,6 +154,19 @@ func (w *writer) open() error {
 	w.offset = size
 	w.flushed = size
 	return nil
+}
+
+// writeMeta records the descriptor the ingest's data belongs to. It is
+// replaced atomically but not fsynced: it is worth no more than the data
+// beside it, which is not fsynced before Close or Commit either, and a
+// missing or unreadable meta.json only makes the next writer start over
+// (readMeta). This keeps two fsyncs off the start of every blob download.
+func (w *writer) writeMeta() error {
+	b, err := json.Marshal(ingestMetadata{Descriptor: w.desc, Started: w.s.opts.now().UTC()})
+	if err != nil {
+		return err
+	}
+	return replaceFile(w.path(ingestMeta), append(b, '\n'))
 }
 
 // readMeta reports whether the ingest has no metadata usable for this

@@ -19,7 +19,7 @@ import (
 // largeBlob is bigger than writebackEvery several times over, so writes
 // start background writeback while they go on.
 func largeBlob(seed uint64) []byte {
-	b := make([]byte, 3*writebackEvery+12345)
+	b := make([]byte, 5*writebackEvery+12345)
 	r := rand.New(rand.NewPCG(seed, seed))
 	for i := range b {
 		b[i] = byte(r.Uint32())
@@ -46,7 +46,7 @@ func TestWriterLargeBlobs(t *testing.T) {
 	t.Parallel()
 	data := largeBlob(1)
 	d := storetest.Descriptor(types.OCILayer, data)
-	cut := 2*writebackEvery + 1<<20 + 7 // past two writeback ranges, mid-range
+	cut := 2*writebackEvery + writebackEvery/2 + 7 // past two writeback ranges, mid-range
 	tests := []struct {
 		name string
 		// first writes into the first writer, which is then closed;
