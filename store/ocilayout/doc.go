@@ -26,7 +26,11 @@
 //
 // Every file is replaced atomically: a temp file (".tmp-*") in the same
 // directory is written, fsynced and renamed, and the directory is fsynced.
-// A blob becomes visible only by renaming its ingest data file into blobs/
+// One exception: an ingest's meta.json is renamed into place without fsync,
+// since it is worth no more than the unsynced partial data beside it (if it
+// is lost, the next writer starts that blob over). Blob data is handed to
+// the kernel's writeback every 1 MiB while it downloads, and fsynced once
+// before its rename. A blob becomes visible only by renaming its ingest data file into blobs/
 // after its size and digest were verified. Several processes may share one
 // store: index.json is updated under an exclusive flock; each ingest has
 // its own lock, and a second writer for the same blob polls (every
