@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -88,16 +89,7 @@ func (h *Handler) serveItem(w http.ResponseWriter, r *http.Request, t target) {
 			writeError(w, err)
 			return
 		}
-		if t.sub == "status" {
-			err = h.store.UpdateStatus(ctx, obj)
-		} else {
-			err = h.store.Update(ctx, obj)
-		}
-		if err != nil {
-			writeError(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, obj)
+		h.update(ctx, w, t, obj)
 	case http.MethodPatch:
 		h.servePatch(w, r, t)
 	case http.MethodDelete:
@@ -160,16 +152,7 @@ func (h *Handler) servePatch(w http.ResponseWriter, r *http.Request, t target) {
 			writeError(w, apierrors.NewBadRequest(err.Error()))
 			return
 		}
-		if t.sub == "status" {
-			err = h.store.UpdateStatus(ctx, obj)
-		} else {
-			err = h.store.Update(ctx, obj)
-		}
-		if err != nil {
-			writeError(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, obj)
+		h.update(ctx, w, t, obj)
 	default:
 		writeError(w, unsupportedMediaType(ct))
 	}
@@ -222,4 +205,20 @@ func (s selector) matches(o manifest.Object) bool {
 		set["status.phase"] = string(v.Status.Phase)
 	}
 	return s.fields.Matches(set)
+}
+
+// update writes obj, or only its status for the status subresource, and
+// answers with the stored result.
+func (h *Handler) update(ctx context.Context, w http.ResponseWriter, t target, obj manifest.Object) {
+	var err error
+	if t.sub == "status" {
+		err = h.store.UpdateStatus(ctx, obj)
+	} else {
+		err = h.store.Update(ctx, obj)
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, obj)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pullwarden/pullwarden/backoff"
 	"github.com/pullwarden/pullwarden/credential"
+	"github.com/pullwarden/pullwarden/event"
 	"github.com/pullwarden/pullwarden/reason"
 	"github.com/pullwarden/pullwarden/runtime"
 )
@@ -233,8 +234,10 @@ func shouldRestart(p corev1.RestartPolicy, exitCode int32) bool {
 	return true
 }
 
-func initPath(name string) string      { return fmt.Sprintf("spec.initContainers{%s}", name) }
-func containerPath(name string) string { return fmt.Sprintf("spec.containers{%s}", name) }
+var (
+	initPath      = event.InitContainerFieldPath
+	containerPath = event.ContainerFieldPath
+)
 
 // restart starts a new incarnation of an exited container unless the
 // crash-loop backoff says to wait.
