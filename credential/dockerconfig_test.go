@@ -101,7 +101,8 @@ func TestLoadDockerConfigPaths(t *testing.T) {
 }
 
 func TestLoadDockerConfigHelpers(t *testing.T) {
-	t.Parallel()
+	// Not parallel: writing a helper script while another test forks lets
+	// the child inherit the open file, and exec then fails with ETXTBSY.
 	bin := t.TempDir()
 	seen := filepath.Join(t.TempDir(), "stdin")
 	// "store": a credsStore that knows two servers.
@@ -182,7 +183,8 @@ echo '{"Username":"spyuser","Secret":"spypw"}'
 }
 
 func TestHelperTimeoutAndMissingStore(t *testing.T) {
-	t.Parallel()
+	// Not parallel: writing a helper script while another test forks lets
+	// the child inherit the open file, and exec then fails with ETXTBSY.
 	bin := t.TempDir()
 	writeHelper(t, bin, "hang", "exec sleep 60\n")
 	cfg := writeTemp(t, "config.json", `{"credHelpers":{"slow.example.com":"hang"},"credsStore":"gone"}`)
