@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/pullwarden/pullwarden/runtime/cri"
 )
 
@@ -113,63 +111,5 @@ func removeSandboxes(t *testing.T, sock string) {
 	for _, b := range boxes {
 		_ = rt.StopPodSandbox(ctx, b.ID)
 		_ = rt.RemovePodSandbox(ctx, b.ID)
-	}
-}
-
-// shimPids are the containerd-shim processes started for the daemon at
-// sock (their command line carries "-address SOCK").
-func shimPids(sock string) []int {
-	var pids []int
-	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	for _, p := range procs {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		args := bytes.Split(bytes.TrimRight(b, "\x00"), []byte{0})
-		if len(args) == 0 || !bytes.Contains(args[0], []byte("containerd-shim")) {
-			continue
-		}
-		for i := 0; i+1 < len(args); i++ {
-			if string(args[i]) == "-address" && string(args[i+1]) == sock {
-				pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
-				pids = append(pids, pid)
-			}
-		}
-	}
-	return pids
-}
-
-// killShims kills leftover shims of the daemon at sock.
-func killShims(t *testing.T, sock string) {
-	for _, pid := range shimPids(sock) {
-		t.Logf("cleanup: killing leftover shim %d", pid)
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-	}
-}
-
-// mountsUnder lists the mount points at or below dir, in mount order.
-func mountsUnder(dir string) []string {
-	b, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return nil
-	}
-	var mounts []string
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) > 4 && (f[4] == dir || strings.HasPrefix(f[4], dir+"/")) {
-			mounts = append(mounts, f[4])
-		}
-	}
-	return mounts
-}
-
-// unmountUnder detaches every mount below dir, deepest (latest) first.
-func unmountUnder(t *testing.T, dir string) {
-	mounts := mountsUnder(dir)
-	for i := len(mounts) - 1; i >= 0; i-- {
-		if err := unix.Unmount(mounts[i], unix.MNT_DETACH); err != nil {
-			t.Logf("cleanup: unmount %s: %v", mounts[i], err)
-		}
 	}
 }

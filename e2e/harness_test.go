@@ -21,6 +21,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pullwarden/pullwarden/apiserver"
+	"github.com/pullwarden/pullwarden/internal/testcontainerd"
 	"github.com/pullwarden/pullwarden/internal/testimage"
 	"github.com/pullwarden/pullwarden/internal/testregistry"
 )
@@ -372,8 +373,8 @@ func (a *Agent) cleanup() {
 		removeSandboxes(t, sock)
 		stopProcess(t, pid)
 	}
-	killShims(t, sock)
-	unmountUnder(t, a.Dir)
+	testcontainerd.KillShims(t, sock)
+	testcontainerd.UnmountUnder(t, a.Dir)
 	if err := os.RemoveAll(a.Dir); err != nil {
 		t.Logf("remove %s: %v", a.Dir, err)
 	}

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pullwarden/pullwarden/internal/testcontainerd"
 )
 
 // TestRunPod runs a pod to completion with `run-pod -f`: exit 0, the
@@ -30,7 +32,7 @@ func TestRunPod(t *testing.T) {
 			t.Errorf("process %d (%s) left running under %s; killing it", pid, cmdline(pid), tmp)
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
-		unmountUnder(t, tmp)
+		testcontainerd.UnmountUnder(t, tmp)
 		_ = os.RemoveAll(tmp)
 	})
 	manifest := writeFile(t, "done.yaml", `apiVersion: v1
@@ -67,7 +69,7 @@ spec:
 	for _, e := range entries {
 		t.Errorf("run-pod left %s behind", filepath.Join(tmp, e.Name()))
 	}
-	if m := mountsUnder(tmp); len(m) > 0 {
+	if m := testcontainerd.MountsUnder(tmp); len(m) > 0 {
 		t.Errorf("run-pod left mounts: %q", m)
 	}
 	if pids := processesMentioning(tmp + "/"); len(pids) > 0 {

@@ -1,18 +1,11 @@
 package testcontainerd
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/pullwarden/pullwarden/runtime/cri"
 )
@@ -123,8 +116,8 @@ func (c *Containerd) cleanup() {
 		c.removeSandboxes()
 	}
 	c.stopDaemon()
-	killShims(c.t, cri.PathsFor(c.Dir).Socket)
-	unmountUnder(c.t, c.Dir)
+	KillShims(c.t, cri.PathsFor(c.Dir).Socket)
+	UnmountUnder(c.t, c.Dir)
 	if err := os.RemoveAll(c.Dir); err != nil {
 		c.t.Logf("testcontainerd: remove %s: %v", c.Dir, err)
 	}
@@ -152,50 +145,6 @@ func (c *Containerd) removeSandboxes() {
 		}
 		if err := rt.RemovePodSandbox(ctx, sb.ID); err != nil {
 			c.t.Logf("testcontainerd: remove sandbox %s: %v", sb.ID, err)
-		}
-	}
-}
-
-// killShims kills containerd-shim processes started for the daemon at
-// socket (their command line carries "-address SOCKET"), and their
-// containers with them.
-func killShims(t testing.TB, socket string) {
-	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	for _, p := range procs {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		args := bytes.Split(bytes.TrimRight(b, "\x00"), []byte{0})
-		if len(args) == 0 || !strings.Contains(string(args[0]), "containerd-shim") {
-			continue
-		}
-		for i := 0; i+1 < len(args); i++ {
-			if string(args[i]) == "-address" && string(args[i+1]) == socket {
-				pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
-				t.Logf("testcontainerd: killing leftover shim %d", pid)
-				_ = syscall.Kill(pid, syscall.SIGKILL)
-			}
-		}
-	}
-}
-
-// unmountUnder detaches every mount below dir, deepest first.
-func unmountUnder(t testing.TB, dir string) {
-	b, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return
-	}
-	var mounts []string
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) > 4 && (f[4] == dir || strings.HasPrefix(f[4], dir+"/")) {
-			mounts = append(mounts, f[4])
-		}
-	}
-	for i := len(mounts) - 1; i >= 0; i-- {
-		if err := unix.Unmount(mounts[i], unix.MNT_DETACH); err != nil {
-			t.Logf("testcontainerd: unmount %s: %v", mounts[i], err)
 		}
 	}
 }
