@@ -163,7 +163,7 @@ func (t target) classifyNet(err error, what string) *cause.Error {
 		op    *net.OpError
 	)
 	msg := describe(err)
-	for_ := fmt.Sprintf("(pulling %s of repository %q)", what, t.repo)
+	for_ := fmt.Sprintf("(asking for %s of repository %q)", what, t.repo)
 	switch {
 	case errors.As(err, &plain):
 		return cause.Wrap(cause.RegistryUnreachable, err, "registry %s %s: %s", t.host, for_, plain.Error())

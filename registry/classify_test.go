@@ -64,7 +64,7 @@ func TestClassification(t *testing.T) {
 		noStore bool
 	}{
 		{name: "tag not found", prep: func(t *testing.T, e *env, s *setup) { s.ref = mustRef(t, s.ref.Name()+":nope") },
-			want: cause.TagNotFound, msg: `manifest nope not found`},
+			want: cause.TagNotFound, msg: `manifest for tag "nope" not found`},
 		{name: "repository not found", prep: func(t *testing.T, e *env, s *setup) { s.ref = mustRef(t, e.host+"/no/such:v1") },
 			want: cause.RepositoryNotFound, msg: "NAME_UNKNOWN"},
 		{name: "unauthorized anonymous", auth: true, want: cause.Unauthorized,

@@ -46,7 +46,7 @@ func (c *Client) Fetch(ctx context.Context, ref reference.Reference, auth authn.
 	if err != nil {
 		return Result{}, err
 	}
-	what := "manifest " + ref.Locator()
+	what := manifestOf(ref)
 	if err := s.checkMediaType(top.MediaType, what); err != nil {
 		return Result{}, err
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -47,7 +48,7 @@ func (c *Client) Resolve(ctx context.Context, ref reference.Reference, auth auth
 // resolve returns the descriptor ref points to, and the manifest body when
 // a GET was needed to learn it.
 func (s *session) resolve(ctx context.Context, ref reference.Reference) (v1.Descriptor, []byte, error) {
-	what := "manifest " + ref.Locator()
+	what := manifestOf(ref)
 	var want *v1.Hash
 	if ref.Digest() != "" {
 		h, err := v1.NewHash(ref.Digest())
@@ -178,4 +179,13 @@ func mediaType(contentType string, body []byte) types.MediaType {
 		return ""
 	}
 	return types.MediaType(mt)
+}
+
+// manifestOf names what a reference asks the registry for, in messages:
+// `manifest for tag "v1"` or "manifest sha256:...".
+func manifestOf(ref reference.Reference) string {
+	if ref.Digest() != "" {
+		return "manifest " + ref.Digest()
+	}
+	return fmt.Sprintf("manifest for tag %q", ref.Tag())
 }

@@ -43,7 +43,7 @@ func (c *Client) open(ctx context.Context, ref reference.Reference, auth authn.A
 	}
 	base := transport.NewUserAgent(&schemeGuard{c: c, inner: c.opts.Transport}, c.opts.UserAgent)
 	var rt http.RoundTripper
-	err = c.retry(ctx, t, "authentication", func(ctx context.Context, _ int) error {
+	err = c.retry(ctx, t, "the authentication challenge (GET /v2/)", func(ctx context.Context, _ int) error {
 		var err error
 		rt, err = transport.NewWithContext(ctx, reg, auth, base, []string{repo.Scope(transport.PullScope)})
 		return err
