@@ -21,7 +21,10 @@ type imageRow struct {
 }
 
 func newImagesCmd(g *globals) *cobra.Command {
-	var output string
+	var (
+		output string
+		verify bool
+	)
 	cmd := &cobra.Command{
 		Use:   "images",
 		Short: "List the images in the local store",
@@ -31,6 +34,18 @@ func newImagesCmd(g *globals) *cobra.Command {
 			s, err := g.openStore()
 			if err != nil {
 				return err
+			}
+			if verify {
+				problems, err := s.Verify(ctx)
+				if err != nil {
+					return err
+				}
+				for _, p := range problems {
+					fmt.Fprintf(cmd.ErrOrStderr(), "Problem: %v\n", p.Err)
+				}
+				if len(problems) > 0 {
+					return &reportedError{fmt.Errorf("%d problems in the store", len(problems))}
+				}
 			}
 			imgs, err := s.Images(ctx)
 			if err != nil {
@@ -64,6 +79,7 @@ func newImagesCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: json")
+	cmd.Flags().BoolVar(&verify, "verify", false, "re-hash every blob and check every image is complete; problems go to stderr and the exit status is 1")
 	return cmd
 }
 

@@ -189,4 +189,17 @@ func TestImagesRmiGC(t *testing.T) {
 	if strings.Count(out, `"name"`) != 1 {
 		t.Fatalf("images -o json after rmi: %s", out)
 	}
+	if _, e, code := run(t, "images", store, "--verify"); code != 0 {
+		t.Fatalf("verify of a sound store: %d %s", code, e)
+	}
+	blobs, _ := filepath.Glob(filepath.Join(strings.TrimPrefix(store, "--store="), "blobs", "sha256", "*"))
+	if len(blobs) == 0 {
+		t.Fatal("no blobs")
+	}
+	if err := os.WriteFile(blobs[0], []byte("damaged"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, e, code := run(t, "images", store, "--verify"); code != 1 || !strings.Contains(e, blobs[0]) {
+		t.Fatalf("verify of a damaged blob: code %d stderr %q", code, e)
+	}
 }
