@@ -91,7 +91,7 @@ func (c *Client) Apply(ctx context.Context, obj manifest.Object) (manifest.Objec
 	}
 	res := rc.Patch(types.ApplyYAMLPatchType).NamespaceIfScoped(ns, k.Namespaced).Resource(k.Resource).Name(obj.GetName()).
 		Param("fieldManager", FieldManager).Body(body).Do(ctx)
-	raw, err := res.Raw()
+	raw, err := rawResult(res)
 	if err != nil {
 		return nil, "", err
 	}
@@ -112,7 +112,7 @@ func (c *Client) Apply(ctx context.Context, obj manifest.Object) (manifest.Objec
 
 // Get returns one object of kind k.
 func (c *Client) Get(ctx context.Context, k manifest.Kind, namespace, name string) (manifest.Object, error) {
-	raw, err := c.CoreV1().RESTClient().Get().NamespaceIfScoped(namespace, k.Namespaced).Resource(k.Resource).Name(name).Do(ctx).Raw()
+	raw, err := rawResult(c.CoreV1().RESTClient().Get().NamespaceIfScoped(namespace, k.Namespaced).Resource(k.Resource).Name(name).Do(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func (c *Client) Get(ctx context.Context, k manifest.Kind, namespace, name strin
 // List returns the objects of kind k in namespace ("" for all) and the
 // list's resourceVersion.
 func (c *Client) List(ctx context.Context, k manifest.Kind, namespace string) ([]manifest.Object, string, error) {
-	raw, err := c.CoreV1().RESTClient().Get().NamespaceIfScoped(namespace, k.Namespaced && namespace != "").Resource(k.Resource).Do(ctx).Raw()
+	raw, err := rawResult(c.CoreV1().RESTClient().Get().NamespaceIfScoped(namespace, k.Namespaced && namespace != "").Resource(k.Resource).Do(ctx))
 	if err != nil {
 		return nil, "", err
 	}
@@ -148,7 +148,7 @@ func (c *Client) List(ctx context.Context, k manifest.Kind, namespace string) ([
 
 // Delete deletes one object of kind k and returns it.
 func (c *Client) Delete(ctx context.Context, k manifest.Kind, namespace, name string) (manifest.Object, error) {
-	raw, err := c.CoreV1().RESTClient().Delete().NamespaceIfScoped(namespace, k.Namespaced).Resource(k.Resource).Name(name).Do(ctx).Raw()
+	raw, err := rawResult(c.CoreV1().RESTClient().Delete().NamespaceIfScoped(namespace, k.Namespaced).Resource(k.Resource).Name(name).Do(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -165,4 +165,14 @@ func (c *Client) Logs(ctx context.Context, namespace, pod, container string, fol
 	defer rc.Close()
 	_, err = io.Copy(w, rc)
 	return err
+}
+
+// rawResult is the body of a successful response, or the API server's
+// error decoded from the Status it sent (Result.Raw alone would give a
+// generic error for any non-2xx answer).
+func rawResult(res rest.Result) ([]byte, error) {
+	if err := res.Error(); err != nil {
+		return nil, err
+	}
+	return res.Raw()
 }
