@@ -1,9 +1,13 @@
 package cli
 
 import (
+	"bytes"
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -179,4 +183,66 @@ func kindPod(t *testing.T) manifest.Kind {
 		t.Fatal("no Pod kind")
 	}
 	return k
+}
+
+// syncBuffer is a bytes.Buffer safe for a command writing while a test
+// reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestGetPodsWatch(t *testing.T) {
+	s, server := apiFixture(t)
+	file := filepath.Join(t.TempDir(), "pods.yaml")
+	if err := os.WriteFile(file, []byte(twoPods), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, e, code := run(t, "apply", "-f", file, server); code != 0 {
+		t.Fatal(e)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	var out syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- Main(ctx, []string{"get", "pods", "-w", server}, strings.NewReader(""), &out, io.Discard)
+	}()
+	waitOutput := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(out.String(), want) {
+			if time.Now().After(deadline) {
+				t.Fatalf("watch output lacks %q:\n%s", want, out.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitOutput("web    0/1     Pending")
+	web, err := objects.GetAs[*corev1.Pod](t.Context(), s, "default", "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	web.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "app",
+		State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ErrImagePull"}}}}
+	if err := s.UpdateStatus(t.Context(), web); err != nil {
+		t.Fatal(err)
+	}
+	waitOutput("ErrImagePull")
+	cancel()
+	<-done
+	if n := strings.Count(out.String(), "NAME"); n != 1 {
+		t.Fatalf("the header was printed %d times:\n%s", n, out.String())
+	}
 }
