@@ -10,9 +10,10 @@ FUZZTIME    ?= 10s
 # Build tags vet and staticcheck add (untagged files are checked as well).
 LINTTAGS    ?= e2e
 
-.PHONY: help build test lint e2e demo bench fuzz fmt
+.PHONY: help deps build test lint e2e demo bench fuzz fmt
 
 help:
+	@echo "make deps    install the Debian packages the tests and demos use (root)"
 	@echo "make build   bin/pullwarden"
 	@echo "make test    fast tests with real registries (PULLWARDEN_REQUIRE_REAL=1 $(RACE))"
 	@echo "make lint    gofmt check, go vet, staticcheck"
@@ -21,10 +22,13 @@ help:
 	@echo "make bench   bench/pull.sh: cold pulls vs crane, skopeo, curl -> docs/benchmarks.md"
 	@echo "make fuzz    every fuzz target for FUZZTIME ($(FUZZTIME))"
 
+deps:
+	bash scripts/deps.sh
+
 build:
 	$(GO) build -o bin/pullwarden ./cmd/pullwarden
 
-test:
+test: deps
 	PULLWARDEN_REQUIRE_REAL=1 $(GO) test $(RACE) -timeout $(TESTTIMEOUT) ./...
 
 # Go files that gofmt checks: all but testdata and vendored ones.
@@ -40,7 +44,7 @@ lint:
 fmt:
 	$(GOFILES) | xargs -0 gofmt -w
 
-e2e:
+e2e: deps
 	@if [ -d e2e ] && [ -n "$$(find e2e -name '*.go' | head -n 1)" ]; then \
 		echo "PULLWARDEN_REQUIRE_REAL=1 $(GO) test -tags e2e -timeout $(E2ETIMEOUT) ./e2e/..."; \
 		PULLWARDEN_REQUIRE_REAL=1 $(GO) test -tags e2e -timeout $(E2ETIMEOUT) ./e2e/...; \
