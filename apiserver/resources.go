@@ -63,11 +63,7 @@ func (h *Handler) serveCollection(w http.ResponseWriter, r *http.Request, t targ
 			writeError(w, err)
 			return
 		}
-		if err := h.store.Create(r.Context(), obj); err != nil {
-			writeError(w, err)
-			return
-		}
-		writeJSON(w, http.StatusCreated, obj)
+		reply(w, http.StatusCreated, obj, h.store.Create(r.Context(), obj))
 	default:
 		methodNotAllowed(w, r)
 	}
@@ -78,11 +74,7 @@ func (h *Handler) serveItem(w http.ResponseWriter, r *http.Request, t target) {
 	switch r.Method {
 	case http.MethodGet:
 		obj, err := h.store.Get(ctx, t.kind, t.namespace, t.name)
-		if err != nil {
-			writeError(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, obj)
+		reply(w, http.StatusOK, obj, err)
 	case http.MethodPut:
 		obj, err := decodeBody(r, t)
 		if err != nil {
@@ -94,11 +86,7 @@ func (h *Handler) serveItem(w http.ResponseWriter, r *http.Request, t target) {
 		h.servePatch(w, r, t)
 	case http.MethodDelete:
 		obj, err := h.store.Delete(ctx, t.kind, t.namespace, t.name)
-		if err != nil {
-			writeError(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, obj)
+		reply(w, http.StatusOK, obj, err)
 	default:
 		methodNotAllowed(w, r)
 	}
@@ -216,9 +204,5 @@ func (h *Handler) update(ctx context.Context, w http.ResponseWriter, t target, o
 	} else {
 		err = h.store.Update(ctx, obj)
 	}
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, obj)
+	reply(w, http.StatusOK, obj, err)
 }

@@ -292,11 +292,11 @@ func (a *Agent) Start() {
 	})
 	select {
 	case <-done:
-		a.t.Fatalf("agent exited during start: %v\nlog:\n%s", cmd.ProcessState, tailFile(a.LogPath, 40))
+		a.t.Fatalf("agent exited during start: %v\nlog:\n%s", cmd.ProcessState, testregistry.Tail(a.LogPath, 40))
 	default:
 	}
 	if !ready {
-		a.t.Fatalf("agent API did not answer within 90s\nlog:\n%s", tailFile(a.LogPath, 40))
+		a.t.Fatalf("agent API did not answer within 90s\nlog:\n%s", testregistry.Tail(a.LogPath, 40))
 	}
 }
 
@@ -359,7 +359,7 @@ func (a *Agent) Apply(t *testing.T, manifest string) {
 func (a *Agent) cleanup() {
 	t := a.t
 	if t.Failed() {
-		t.Logf("agent log (%s), last lines:\n%s", a.LogPath, tailFile(a.LogPath, 80))
+		t.Logf("agent log (%s), last lines:\n%s", a.LogPath, testregistry.Tail(a.LogPath, 80))
 	}
 	if a.Running() {
 		a.deleteAllPods()
@@ -398,16 +398,4 @@ func (a *Agent) deleteAllPods() {
 	if !poll(45*time.Second, func() bool { return sandboxCount(ctx, a.containerdSocket()) == 0 }) {
 		a.t.Logf("cleanup: sandboxes still present 45s after deleting the pods")
 	}
-}
-
-func tailFile(path string, n int) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "(" + err.Error() + ")"
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -67,7 +67,7 @@ func Start(t testing.TB, opts ...Option) *Registry {
 		}
 		r.mu.Unlock()
 		if t.Failed() {
-			t.Logf("testregistry: docker-registry log (%s), last lines:\n%s", r.LogPath, tail(r.LogPath, 60))
+			t.Logf("testregistry: docker-registry log (%s), last lines:\n%s", r.LogPath, Tail(r.LogPath, 60))
 		}
 	})
 	for attempt := 1; ; attempt++ {
@@ -88,7 +88,7 @@ func Start(t testing.TB, opts ...Option) *Registry {
 		}
 		// Only a race on a port we picked ourselves is worth another try.
 		if port != 0 || attempt == startAttempts || !errors.Is(err, errAddrInUse) {
-			t.Fatalf("testregistry: start docker-registry on %s: %v\nlog:\n%s", b.addr, err, tail(r.LogPath, 40))
+			t.Fatalf("testregistry: start docker-registry on %s: %v\nlog:\n%s", b.addr, err, Tail(r.LogPath, 40))
 		}
 	}
 	r.Host = b.addr
@@ -165,8 +165,9 @@ func renderConfig(c *config, addr, storage, htpasswdPath string) string {
 	return b.String()
 }
 
-// tail returns the last n lines of a file, or a note why it cannot.
-func tail(path string, n int) string {
+// Tail returns the last n lines of a file (a daemon's log), or a note why
+// it cannot; for test failure messages.
+func Tail(path string, n int) string {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return "(" + err.Error() + ")"

@@ -75,7 +75,7 @@ func (b *external) waitReady() error {
 		select {
 		case <-b.done:
 			b.cmd, b.done = nil, nil
-			if strings.Contains(tail(b.logPath, 20), "address already in use") {
+			if strings.Contains(Tail(b.logPath, 20), "address already in use") {
 				return fmt.Errorf("docker-registry exited: %w", errAddrInUse)
 			}
 			return errors.New("docker-registry exited before answering (see its log)")
