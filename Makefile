@@ -1,6 +1,12 @@
 # pullwarden: build, checks and scripts. `make help` lists the targets.
 GO          ?= go
-export PATH := $(PATH):/usr/local/go/bin
+# Kubernetes commands built from the pinned module (scripts/kube.sh) come
+# first on PATH, so the tests never pick up a kubectl that merely happens to be
+# installed.
+KUBEBIN     := $(shell bash scripts/kube.sh dir)
+export PATH := $(KUBEBIN):$(PATH):/usr/local/go/bin
+export KUBECTL ?= $(KUBEBIN)/kubectl
+export PULLWARDEN_KUBEBIN ?= $(KUBEBIN)
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # RACE= (empty) runs the tests without the race detector.
 RACE        ?= -race
@@ -10,10 +16,11 @@ FUZZTIME    ?= 10s
 # Build tags vet and staticcheck add (untagged files are checked as well).
 LINTTAGS    ?= e2e
 
-.PHONY: help deps build test lint e2e demo bench fuzz fmt
+.PHONY: help deps kube build test lint e2e demo bench fuzz fmt
 
 help:
 	@echo "make deps    install the Debian packages the tests and demos use (root)"
+	@echo "make kube    also build kube-apiserver and kubelet (scripts/kube.sh, cached)"
 	@echo "make build   bin/pullwarden"
 	@echo "make test    fast tests with real registries (PULLWARDEN_REQUIRE_REAL=1 $(RACE))"
 	@echo "make lint    gofmt check, go vet, staticcheck"
@@ -24,6 +31,9 @@ help:
 
 deps:
 	bash scripts/deps.sh
+
+kube:
+	DEPS_KUBE="kubectl kube-apiserver kubelet" bash scripts/deps.sh
 
 build:
 	$(GO) build -o bin/pullwarden ./cmd/pullwarden
@@ -44,6 +54,7 @@ lint:
 fmt:
 	$(GOFILES) | xargs -0 gofmt -w
 
+e2e: export DEPS_KUBE = kubectl kube-apiserver kubelet
 e2e: deps
 	@if [ -d e2e ] && [ -n "$$(find e2e -name '*.go' | head -n 1)" ]; then \
 		echo "PULLWARDEN_REQUIRE_REAL=1 $(GO) test -tags e2e -timeout $(E2ETIMEOUT) ./e2e/..."; \

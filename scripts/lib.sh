@@ -19,8 +19,8 @@ ensure_pkgs() {
 	fi
 	echo "installing ${missing[*]} ..."
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >/dev/null
-	apt-get install -y -qq "${missing[@]}" >/dev/null
+	apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null
+	apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >/dev/null
 }
 
 # start_registry DIR [HTPASSWD]: runs docker-registry on a free loopback
