@@ -49,6 +49,7 @@ var (
 	NetworkError        = define("NetworkError", true, "the connection broke during the transfer; retrying resumes where it stopped")
 	DigestMismatch      = define("DigestMismatch", true, "the registry sent content that does not match its digest: a broken mirror or proxy is likely")
 	ManifestInvalid     = define("ManifestInvalid", false, "the registry returned a manifest pullwarden cannot use: the image may be corrupt or of an unsupported type")
+	ProtocolError       = define("ProtocolError", false, "the registry, or a proxy in front of it, broke the registry protocol (a redirect loop, a malformed answer, content that contradicts the manifest): retrying will not help; tell its operator")
 	StoreFailed         = define("StoreFailed", false, "the local image store could not be read or written: check the path, permissions and free space")
 	Canceled            = define("Canceled", false, "the pull was canceled")
 	Unknown             = define("Unknown", true, "an unexpected failure; the message has the details")
@@ -118,6 +119,14 @@ func Of(err error) *Cause {
 		return Canceled
 	}
 	return Unknown
+}
+
+// Retryable reports whether trying err again, unchanged, can succeed: the
+// retryability of its cause (Of). It is the one rule retry loops consult.
+// Retryable(nil) is false.
+func Retryable(err error) bool {
+	c := Of(err)
+	return c != nil && c.Retryable()
 }
 
 // RetryAfterOf returns the wait a registry asked for, found in err's chain.

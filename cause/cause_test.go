@@ -74,3 +74,15 @@ func TestRetryAfter(t *testing.T) {
 		t.Fatal("retryability wrong")
 	}
 }
+
+func TestRetryableIsTheCausesRule(t *testing.T) {
+	for _, c := range All() {
+		err := fmt.Errorf("x: %w", Wrap(c, errors.New("y"), "z"))
+		if Retryable(err) != c.Retryable() {
+			t.Errorf("Retryable(%s) = %v, want %v", c.Reason(), Retryable(err), c.Retryable())
+		}
+	}
+	if Retryable(nil) {
+		t.Error("Retryable(nil)")
+	}
+}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sync/atomic"
-	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -89,12 +87,6 @@ func (s *session) storeErr(ctx context.Context, err error, desc v1.Descriptor) e
 // registry answering 200 to a Range request sends the whole blob: w is
 // truncated and written from the start.
 func (s *session) transfer(ctx context.Context, w store.Writer, desc v1.Descriptor, off int64, rep *reporter) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	wd := &watchdog{}
-	wd.touch(s.c.opts.Now())
-	go s.watch(ctx, cancel, wd)
-
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url("blobs", desc.Digest.String()), nil)
 	if err != nil {
 		return err
@@ -105,7 +97,7 @@ func (s *session) transfer(ctx context.Context, w store.Writer, desc v1.Descript
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return stallOr(ctx, err)
+		return err
 	}
 	defer resp.Body.Close()
 	switch {
@@ -126,15 +118,14 @@ func (s *session) transfer(ctx context.Context, w store.Writer, desc v1.Descript
 			off = 0
 		}
 	default:
-		return checkResponse(resp, s.c.opts.Now(), http.StatusOK)
+		return checkResponse(resp, s.c.opts.Clock.Now(), http.StatusOK)
 	}
-	return s.copyBody(ctx, w, desc, off, resp.Body, wd, rep)
+	return s.copyBody(ctx, w, desc, off, resp.Body, rep)
 }
 
 // copyBody writes the rest of desc (from off) from body into w in chunks.
-func (s *session) copyBody(ctx context.Context, w store.Writer, desc v1.Descriptor, off int64, body io.Reader,
-	wd *watchdog, rep *reporter) error {
-	body = &countingReader{r: io.LimitReader(body, desc.Size-off), s: s, wd: wd}
+func (s *session) copyBody(ctx context.Context, w store.Writer, desc v1.Descriptor, off int64, body io.Reader, rep *reporter) error {
+	body = &countingReader{r: io.LimitReader(body, desc.Size-off), s: s}
 	buf := make([]byte, min(chunkSize, desc.Size-off))
 	done, reported := off, off
 	for done < desc.Size {
@@ -151,21 +142,13 @@ func (s *session) copyBody(ctx context.Context, w store.Writer, desc v1.Descript
 		}
 		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
 			if done < desc.Size {
-				return stallOr(ctx, fmt.Errorf("%w after %d of %d bytes", errShortBody, done, desc.Size))
+				return fmt.Errorf("%w after %d of %d bytes", errShortBody, done, desc.Size)
 			}
 		} else if rerr != nil {
-			return stallOr(ctx, rerr)
+			return rerr
 		}
 	}
 	return nil
-}
-
-// stallOr reports a stall when the watchdog ended the transfer, else err.
-func stallOr(ctx context.Context, err error) error {
-	if errors.Is(context.Cause(ctx), errStalled) {
-		return fmt.Errorf("%w (%w)", errStalled, err)
-	}
-	return err
 }
 
 // rangeStart parses the first byte of a Content-Range "bytes a-b/c".
@@ -178,45 +161,16 @@ func rangeStart(v string) (int64, bool) {
 	return a, true
 }
 
-// watchdog tracks when the last byte arrived.
-type watchdog struct {
-	bytes atomic.Int64
-	last  atomic.Int64 // unix nanoseconds of the last byte
-}
-
-func (wd *watchdog) touch(now time.Time) { wd.last.Store(now.UnixNano()); wd.bytes.Add(1) }
-
-// watch cancels the transfer with errStalled when a whole StallTimeout
-// passes without a byte. It sleeps through Options.Sleep until the byte
-// count stops moving, so tests drive it without real time.
-func (s *session) watch(ctx context.Context, cancel context.CancelCauseFunc, wd *watchdog) {
-	for {
-		seen := wd.bytes.Load()
-		since := s.c.opts.Now().Sub(time.Unix(0, wd.last.Load()))
-		d := max(s.c.opts.StallTimeout-since, time.Millisecond)
-		if s.c.opts.Sleep(ctx, d) != nil {
-			return
-		}
-		if wd.bytes.Load() == seen {
-			s.c.opts.Logger.DebugContext(ctx, "transfer stalled", "host", s.t.host, "timeout", s.c.opts.StallTimeout)
-			cancel(errStalled)
-			return
-		}
-	}
-}
-
-// countingReader counts received bytes for the session and the watchdog.
+// countingReader counts received bytes for the session.
 type countingReader struct {
-	r  io.Reader
-	s  *session
-	wd *watchdog
+	r io.Reader
+	s *session
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	if n > 0 {
 		c.s.downloaded.add(int64(n))
-		c.wd.touch(c.s.c.opts.Now())
 	}
 	return n, err
 }

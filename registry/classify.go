@@ -58,7 +58,6 @@ func checkResponse(resp *http.Response, now time.Time, codes ...int) error {
 
 // Errors of the transfer itself.
 var (
-	errStalled   = errors.New("no bytes received within the stall timeout")
 	errShortBody = errors.New("the registry ended the body early")
 	errTooLarge  = errors.New("manifest larger than 4 MiB")
 )
@@ -72,9 +71,7 @@ func (t target) classify(err error, what string) *cause.Error {
 		return ce
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		if !errors.Is(err, errStalled) {
-			return cause.Wrap(cause.Canceled, err, "pulling %s from %s/%s was canceled", what, t.host, t.repo)
-		}
+		return cause.Wrap(cause.Canceled, err, "pulling %s from %s/%s was canceled", what, t.host, t.repo)
 	}
 	if isTLS(err) {
 		return t.classifyNet(err, what)
@@ -134,6 +131,9 @@ func (t target) classifyHTTP(he *httpError, what string) *cause.Error {
 	case code == string(transport.ManifestInvalidErrorCode):
 		return wrap(cause.ManifestInvalid, "registry %s reports %s of repository %q invalid%s", t.host, what, t.repo, detail)
 	}
+	if st >= 400 && st < 500 {
+		return wrap(cause.ProtocolError, "registry %s refused %s of repository %q with %s%s", t.host, what, t.repo, status, detail)
+	}
 	return wrap(cause.Unknown, "registry %s answered %s for %s of repository %q%s", t.host, status, what, t.repo, detail)
 }
 
@@ -157,10 +157,11 @@ func isTLS(err error) bool {
 
 func (t target) classifyNet(err error, what string) *cause.Error {
 	var (
-		dns   *net.DNSError
-		plain *errPlainHTTP
-		ne    net.Error
-		op    *net.OpError
+		dns     *net.DNSError
+		plain   *errPlainHTTP
+		ne      net.Error
+		op      *net.OpError
+		watched *watchError
 	)
 	msg := describe(err)
 	for_ := fmt.Sprintf("(asking for %s of repository %q)", what, t.repo)
@@ -175,8 +176,12 @@ func (t target) classifyNet(err error, what string) *cause.Error {
 		return cause.Wrap(cause.RegistryUnreachable, err, "TLS with registry %s failed %s: %s", t.host, for_, msg)
 	case errors.As(err, &op) && op.Op == "dial":
 		return cause.Wrap(cause.RegistryUnreachable, err, "cannot connect to registry %s %s: %s", t.host, for_, msg)
+	case errors.As(err, &watched) && errors.Is(watched, errNoHeaders):
+		return cause.Wrap(cause.RegistryUnreachable, err, "registry %s did not answer %s: %s", t.host, for_, watched.Error())
 	case errors.Is(err, errStalled):
 		return cause.Wrap(cause.NetworkError, err, "the transfer of %s from %s/%s stalled: %s", what, t.host, t.repo, msg)
+	case errors.Is(err, errTooSlow):
+		return cause.Wrap(cause.NetworkError, err, "the transfer of %s from %s/%s was too slow: %s", what, t.host, t.repo, msg)
 	case errors.Is(err, errTooLarge):
 		return cause.Wrap(cause.ManifestInvalid, err, "%s of %s/%s is larger than 4 MiB", what, t.host, t.repo)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, errShortBody),
@@ -185,20 +190,6 @@ func (t target) classifyNet(err error, what string) *cause.Error {
 		return cause.Wrap(cause.NetworkError, err, "the connection to registry %s broke during %s of %s: %s", t.host, what, t.repo, msg)
 	}
 	return cause.Wrap(cause.Unknown, err, "%s of %s/%s failed: %s", what, t.host, t.repo, msg)
-}
-
-// transient reports whether e is worth retrying within one call: broken or
-// slow connections, 5xx, 408, 429 and digest mismatches. Refused
-// connections, DNS and TLS failures are left to the caller's backoff.
-func transient(e *cause.Error) bool {
-	switch e.Cause {
-	case cause.NetworkError, cause.ServerError, cause.RateLimited, cause.DigestMismatch:
-		return true
-	case cause.RegistryUnreachable:
-		var ne net.Error
-		return errors.As(e.Err, &ne) && ne.Timeout()
-	}
-	return false
 }
 
 // describe is err's text without URLs: *url.Error's operation and URL

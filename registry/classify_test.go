@@ -101,7 +101,7 @@ func TestClassification(t *testing.T) {
 			want: cause.ManifestInvalid, msg: "larger than 4 MiB"},
 		{name: "name invalid", rules: []faultproxy.Rule{{Path: manifests, Fault: faultproxy.Fault{Kind: faultproxy.Status, Code: 400, Body: errBody("NAME_INVALID")}}},
 			want: cause.InvalidImageName, msg: "NAME_INVALID"},
-		{name: "connection refused", want: cause.RegistryUnreachable, msg: "refused",
+		{name: "connection refused", want: cause.RegistryUnreachable, msg: "refused", waits: 3,
 			prep: func(t *testing.T, e *env, s *setup) {
 				l, err := net.Listen("tcp", "127.0.0.1:0")
 				if err != nil {
@@ -111,7 +111,7 @@ func TestClassification(t *testing.T) {
 				l.Close()
 				s.ref = mustRef(t, addr+"/app/web:v1")
 			}},
-		{name: "untrusted certificate", want: cause.RegistryUnreachable, msg: "TLS",
+		{name: "untrusted certificate", want: cause.RegistryUnreachable, msg: "TLS", waits: 3,
 			prep: func(t *testing.T, e *env, s *setup) {
 				srv := httptest.NewUnstartedServer(ggcrreg.New(quiet()))
 				srv.Config.ErrorLog = log.New(io.Discard, "", 0)

@@ -20,17 +20,26 @@
 // manifest before index. Manifests over 4 MiB, Docker schema 1 and unknown
 // media types are cause.ManifestInvalid.
 //
-// Retries: within one call, transient failures (broken connections, EOF
-// mid-body, stalls, timeouts, 5xx, 408, 429, digest mismatches) are retried
-// up to Retry.Attempts times (default 5) with jittered exponential backoff
+// Retries: within one call, every failure whose cause is retryable
+// (cause.Retryable, the one rule: broken or refused connections, timeouts,
+// stalls, 5xx, 408, 429, digest mismatches) is retried up to
+// Retry.Attempts times (default 5) with jittered exponential backoff
 // (default 500ms doubling to 30s), waiting through Options.Sleep. A
-// Retry-After on 429 or 503 (seconds or HTTP date) replaces the backoff
-// when it is at most Options.MaxRetryAfter (default 60s); a longer one
-// fails at once with cause.RateLimited and RetryAfter set, for the caller
-// to schedule. A transfer that receives no byte for Options.StallTimeout
-// (default 30s) is aborted and resumed. Refused connections, DNS and TLS
-// failures are not retried here: they are cause.RegistryUnreachable for the
-// caller's backoff.
+// Retry-After on a 429 or 503 of any request of the protocol (the /v2/
+// ping and the token exchange included) replaces the backoff when it is
+// at most Options.MaxRetryAfter (default 60s); a longer one fails at once
+// with cause.RateLimited and RetryAfter set, for the caller to schedule.
+// What cannot succeed unchanged (401, 403, 404, a redirect loop, a
+// malformed answer: cause.ProtocolError) is not retried.
+//
+// Deadlines: every request (ping, token exchange, manifests, blobs,
+// redirects) must bring its response headers within Options.HeaderTimeout
+// (default 30s, connection and TLS included; else cause.RegistryUnreachable,
+// retried), and every body must bring a byte at least every
+// Options.StallTimeout (default 30s) and at least Options.MinProgress
+// bytes per Options.ProgressWindow (default 16 KiB per minute), else the
+// attempt is a cause.NetworkError and a blob resumes where it stopped.
+// The watchdogs run on Options.Clock.
 //
 // Every failure is a *cause.Error whose one-line message names the registry
 // host and repository and never holds a credential or a URL query.

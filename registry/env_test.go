@@ -19,11 +19,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/pullwarden/pullwarden/clock"
 	"github.com/pullwarden/pullwarden/internal/faultproxy"
 	"github.com/pullwarden/pullwarden/reference"
 )
-
-const testStall = 17 * time.Second // distinctive, so fakeClock tells watchdog sleeps apart
 
 // env is ggcr's in-process registry behind a fault proxy.
 type env struct {
@@ -97,31 +96,22 @@ func randomImage(t *testing.T) v1.Image {
 	return img
 }
 
-// fakeClock is a fixed Now and a Sleep that records backoff waits and
-// returns at once. Watchdog sleeps (testStall) block until the transfer
-// ends or the test fires stall (one value per stall).
+// fakeClock is a fake clock.Clock that moves only when a test steps it
+// (so the watchdogs never fire unless asked) and a Sleep that records
+// backoff waits and returns at once.
 type fakeClock struct {
+	*clock.Fake
 	now   time.Time
-	stall chan struct{}
 	mu    sync.Mutex
 	waits []time.Duration
 }
 
 func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC), stall: make(chan struct{}, 4)}
+	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	return &fakeClock{Fake: clock.NewFake(now), now: now}
 }
 
-func (f *fakeClock) Now() time.Time { return f.now }
-
 func (f *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if d == testStall {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-f.stall:
-			return nil
-		}
-	}
 	f.mu.Lock()
 	f.waits = append(f.waits, d)
 	f.mu.Unlock()
@@ -136,16 +126,25 @@ func (f *fakeClock) Waits() []time.Duration {
 
 func testClient(clk *fakeClock, mod ...func(*Options)) *Client {
 	o := Options{
-		Platform:     &v1.Platform{OS: "linux", Architecture: "amd64"},
-		Retry:        RetryPolicy{Attempts: 4, Initial: time.Second, Max: 8 * time.Second},
-		StallTimeout: testStall,
-		Sleep:        clk.Sleep,
-		Now:          clk.Now,
+		Platform: &v1.Platform{OS: "linux", Architecture: "amd64"},
+		Retry:    RetryPolicy{Attempts: 4, Initial: time.Second, Max: 8 * time.Second},
+		Sleep:    clk.Sleep,
+		Clock:    clk.Fake,
 	}
 	for _, m := range mod {
 		m(&o)
 	}
 	return New(o)
+}
+
+// realTimeouts makes the watchdogs run on the wall clock with short limits
+// (backoff waits stay recorded by the fake Sleep).
+func realTimeouts(o *Options) {
+	o.Clock = clock.Real()
+	o.HeaderTimeout = 2 * time.Second
+	o.StallTimeout = 300 * time.Millisecond
+	o.ProgressWindow = time.Second
+	o.MinProgress = 1 << 10
 }
 
 // imageBytes is the manifest + config + layers size of img.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/pullwarden/pullwarden/clock"
 )
 
 // Defaults applied by New to zero fields of Options.
@@ -23,13 +25,16 @@ import (
 // Docker and containerd default to 3. Raise Options.Parallel where one
 // connection is the limit (long round trips, per-connection caps of a CDN).
 const (
-	DefaultParallel      = 4
-	DefaultAttempts      = 5
-	DefaultInitial       = 500 * time.Millisecond
-	DefaultMax           = 30 * time.Second
-	DefaultStallTimeout  = 30 * time.Second
-	DefaultMaxRetryAfter = 60 * time.Second
-	DefaultUserAgent     = "pullwarden"
+	DefaultParallel       = 4
+	DefaultAttempts       = 5
+	DefaultInitial        = 500 * time.Millisecond
+	DefaultMax            = 30 * time.Second
+	DefaultHeaderTimeout  = 30 * time.Second
+	DefaultStallTimeout   = 30 * time.Second
+	DefaultMinProgress    = 16 << 10
+	DefaultProgressWindow = time.Minute
+	DefaultMaxRetryAfter  = 60 * time.Second
+	DefaultUserAgent      = "pullwarden"
 )
 
 // Options configure a Client. Zero fields take the defaults documented on
@@ -55,19 +60,37 @@ type Options struct {
 	// Retry bounds attempts within one Fetch or Resolve for transient
 	// failures; default 5 attempts, 500ms initial, 30s maximum backoff.
 	Retry RetryPolicy
-	// StallTimeout aborts and retries (resuming) a transfer that received
-	// no byte for this long; default 30s.
+	// HeaderTimeout bounds the wait for the response headers of every
+	// request (the /v2/ ping, the token exchange, manifests, blobs,
+	// redirects), counted from the start of the request, connection and
+	// TLS handshake included; default 30s. A registry that accepts the
+	// connection and never answers fails the attempt as
+	// cause.RegistryUnreachable, retried like any transient failure.
+	HeaderTimeout time.Duration
+	// StallTimeout aborts a response body that brings no byte for this
+	// long (every body: blobs, manifests, pings, tokens); the attempt is a
+	// cause.NetworkError and a blob resumes where it stopped. Default 30s.
 	StallTimeout time.Duration
+	// MinProgress and ProgressWindow are the minimum-progress rule: a
+	// body that brings fewer than MinProgress bytes in a ProgressWindow is
+	// aborted like a stall (a trickle of a byte every few seconds never
+	// trips StallTimeout). Defaults 16 KiB per minute, about 270 B/s: far
+	// below any working link, so only a registry or proxy that trickles
+	// is cut. Like containerd's image pull progress timeout (5m, no byte
+	// at all), it guards against transfers that would never end.
+	MinProgress    int64
+	ProgressWindow time.Duration
 	// MaxRetryAfter caps the wait a registry may ask for with Retry-After
 	// on 429 and 503; a longer request fails the call at once with
 	// cause.RateLimited carrying RetryAfter. Default 60s.
 	MaxRetryAfter time.Duration
-	// Sleep waits between attempts and paces the stall watchdog; default:
-	// a real timer that returns ctx.Err() when ctx ends first.
+	// Sleep waits between attempts; default: a timer of Clock that
+	// returns ctx.Err() when ctx ends first.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Now reads the clock (Retry-After dates, stall watchdog); default
-	// time.Now.
-	Now func() time.Time
+	// Clock reads the time (Retry-After dates) and times the watchdogs of
+	// HeaderTimeout, StallTimeout and ProgressWindow; default the wall
+	// clock.
+	Clock clock.Clock
 	// Logger receives debug and warning records; default: discard.
 	Logger *slog.Logger
 	// UserAgent is sent with every request; default "pullwarden".
@@ -116,17 +139,27 @@ func withDefaults(o Options) Options {
 	if o.Retry.Max <= 0 {
 		o.Retry.Max = DefaultMax
 	}
+	if o.HeaderTimeout <= 0 {
+		o.HeaderTimeout = DefaultHeaderTimeout
+	}
 	if o.StallTimeout <= 0 {
 		o.StallTimeout = DefaultStallTimeout
+	}
+	if o.MinProgress <= 0 {
+		o.MinProgress = DefaultMinProgress
+	}
+	if o.ProgressWindow <= 0 {
+		o.ProgressWindow = DefaultProgressWindow
 	}
 	if o.MaxRetryAfter <= 0 {
 		o.MaxRetryAfter = DefaultMaxRetryAfter
 	}
-	if o.Sleep == nil {
-		o.Sleep = sleep
+	if o.Clock == nil {
+		o.Clock = clock.Real()
 	}
-	if o.Now == nil {
-		o.Now = time.Now
+	if o.Sleep == nil {
+		clk := o.Clock
+		o.Sleep = func(ctx context.Context, d time.Duration) error { return sleep(ctx, clk, d) }
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -148,11 +181,11 @@ func defaultTransport(parallel int) *http.Transport {
 }
 
 // sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
+func sleep(ctx context.Context, clk clock.Clock, d time.Duration) error {
+	t := clk.NewTimer(d)
 	defer t.Stop()
 	select {
-	case <-t.C:
+	case <-t.C():
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

@@ -101,7 +101,7 @@ func (s *session) head(ctx context.Context, locator string) (v1.Descriptor, erro
 		return v1.Descriptor{}, err
 	}
 	defer resp.Body.Close()
-	if err := checkResponse(resp, s.c.opts.Now(), http.StatusOK); err != nil {
+	if err := checkResponse(resp, s.c.opts.Clock.Now(), http.StatusOK); err != nil {
 		return v1.Descriptor{}, err
 	}
 	var d v1.Descriptor
@@ -121,7 +121,7 @@ func (s *session) getManifest(ctx context.Context, locator string, want *v1.Hash
 		return nil, v1.Descriptor{}, err
 	}
 	defer resp.Body.Close()
-	if err := checkResponse(resp, s.c.opts.Now(), http.StatusOK); err != nil {
+	if err := checkResponse(resp, s.c.opts.Clock.Now(), http.StatusOK); err != nil {
 		return nil, v1.Descriptor{}, err
 	}
 	if resp.ContentLength > store.MaxManifestSize {

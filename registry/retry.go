@@ -12,7 +12,8 @@ import (
 	"github.com/pullwarden/pullwarden/cause"
 )
 
-// retry runs op until it succeeds, fails with a cause that is not transient,
+// retry runs op until it succeeds, fails with a cause that is not
+// retryable (cause.Retryable, the one rule),
 // or the attempts of the RetryPolicy are used up. Every failure is
 // classified against t; the last one is returned. Between attempts it waits
 // the Retry-After the registry asked for (429, 503) when that is at most
@@ -21,15 +22,16 @@ import (
 func (c *Client) retry(ctx context.Context, t target, what string, op func(ctx context.Context, attempt int) error) error {
 	var last *cause.Error
 	for attempt := 1; ; attempt++ {
-		err := op(ctx, attempt)
+		actx, n := withNote(ctx)
+		err := op(actx, attempt)
 		if err == nil {
 			return nil
 		}
-		last = t.classify(err, what)
+		last = withRetryAfter(t.classify(err, what), n)
 		if ctx.Err() != nil {
 			return t.classify(ctx.Err(), what)
 		}
-		if !transient(last) {
+		if !cause.Retryable(last) {
 			return last
 		}
 		if last.RetryAfter > c.opts.MaxRetryAfter {
@@ -51,6 +53,20 @@ func (c *Client) retry(ctx context.Context, t target, what string, op func(ctx c
 			return t.classify(err, what)
 		}
 	}
+}
+
+// withRetryAfter gives e the wait a 429 or 503 of the attempt asked for
+// when e lacks it: ggcr's ping and token exchange keep no response
+// headers in their errors.
+func withRetryAfter(e *cause.Error, n *note) *cause.Error {
+	after, ok := n.retryAfter()
+	if !ok || e.RetryAfter != 0 || (e.Cause != cause.RateLimited && e.Cause != cause.ServerError) {
+		return e
+	}
+	c := *e
+	c.RetryAfter = after
+	c.Message += fmt.Sprintf(", asked to retry after %s", after)
+	return &c
 }
 
 // backoff is the wait after failed attempt n (from 1): uniform in

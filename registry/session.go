@@ -41,7 +41,7 @@ func (c *Client) open(ctx context.Context, ref reference.Reference, auth authn.A
 	if repo.RepositoryStr() != ref.Repository() {
 		return nil, cause.New(cause.InvalidImageName, "invalid repository %q", ref.Repository())
 	}
-	base := transport.NewUserAgent(&schemeGuard{c: c, inner: c.opts.Transport}, c.opts.UserAgent)
+	base := transport.NewUserAgent(&schemeGuard{c: c, inner: &deadlineGuard{o: &c.opts, inner: c.opts.Transport}}, c.opts.UserAgent)
 	var rt http.RoundTripper
 	err = c.retry(ctx, t, "the authentication challenge (GET /v2/)", func(ctx context.Context, _ int) error {
 		var err error

@@ -55,13 +55,14 @@ func TestTransientFaultsComplete(t *testing.T) {
 			img := randomImage(t)
 			ref := e.push(t, "app/web:v1", img)
 			clk := newFakeClock()
-			if tc.stall {
-				tc.rule.Notify = clk.stall
-			}
 			// Manifests: the HEAD, then the GET when the manifest is absent.
 			e.proxy.Add(tc.rule)
 			st := newMemStore()
-			c := testClient(clk, func(o *Options) { o.Parallel = 1 })
+			mods := []func(*Options){func(o *Options) { o.Parallel = 1 }}
+			if tc.stall {
+				mods = append(mods, realTimeouts)
+			}
+			c := testClient(clk, mods...)
 			res, err := c.Fetch(t.Context(), ref, nil, st, nil)
 			if err != nil {
 				t.Fatal(err)

@@ -7,7 +7,8 @@
 // and has uses left wins. Faults: cut the connection after N body bytes
 // (hijack and close), a clean but truncated body, a status code answered by
 // the proxy itself (with Retry-After and a body), a slow trickle, a stall
-// until the client gives up, corrupted body bytes, a 307 redirect to
+// until the client gives up (after the headers, or before them: Hang), a
+// raw (possibly malformed) response, corrupted body bytes, a 307 redirect to
 // another base URL, and forwarding without the Range header (a registry
 // that ignores Range).
 //

@@ -36,9 +36,15 @@ const (
 	Redirect
 	// StripRange forwards without the Range header.
 	StripRange
+	// Hang accepts the request and never answers, not even the status
+	// line, until the client goes away or the proxy is closed.
+	Hang
+	// Raw hijacks the connection, writes Body as it is (a whole HTTP
+	// response, possibly malformed) and closes the connection.
+	Raw
 )
 
-var kindNames = [...]string{"Pass", "Cut", "Truncate", "Status", "Trickle", "Stall", "Corrupt", "Redirect", "StripRange"}
+var kindNames = [...]string{"Pass", "Cut", "Truncate", "Status", "Trickle", "Stall", "Corrupt", "Redirect", "StripRange", "Hang", "Raw"}
 
 func (k Kind) String() string {
 	if k < 0 || int(k) >= len(kindNames) {
@@ -53,7 +59,7 @@ type Fault struct {
 	N          int64         // Cut, Truncate, Stall: body bytes sent first; Trickle: bytes per tick
 	Code       int           // Status
 	RetryAfter string        // Status: Retry-After value (seconds or HTTP date)
-	Body       string        // Status: response body
+	Body       string        // Status: response body; Raw: the whole response
 	Tick       time.Duration // Trickle
 	Target     string        // Redirect: base URL, "http://127.0.0.2:5000"
 	// Notify, when set, receives a value (without blocking) when the fault
@@ -196,6 +202,18 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.notify()
 	}
 	switch f.Kind {
+	case Hang:
+		select {
+		case <-r.Context().Done():
+		case <-p.closed:
+		}
+		return
+	case Raw:
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			_, _ = io.WriteString(conn, f.Body)
+			conn.Close()
+		}
+		return
 	case Status:
 		if f.RetryAfter != "" {
 			w.Header().Set("Retry-After", f.RetryAfter)

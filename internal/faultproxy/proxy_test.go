@@ -166,3 +166,35 @@ func equal(a, b []int) bool {
 	}
 	return true
 }
+
+func TestHangSendsNothing(t *testing.T) {
+	t.Parallel()
+	p, front := newProxy(t)
+	p.Add(Rule{Path: `/v2/`, Fault: Fault{Kind: Hang}})
+	tr := &http.Transport{ResponseHeaderTimeout: 200 * time.Millisecond}
+	defer tr.CloseIdleConnections()
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", front.URL+"/v2/", nil)
+	resp, err := tr.RoundTrip(req)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("got %d, want no answer", resp.StatusCode)
+	}
+	if !strings.Contains(err.Error(), "timeout") {
+		t.Fatalf("err = %v, want a header timeout", err)
+	}
+}
+
+func TestRawWritesTheResponseAsIs(t *testing.T) {
+	t.Parallel()
+	p, front := newProxy(t)
+	p.Add(Rule{Fault: Fault{Kind: Raw, Body: "HTTP/1.1 200 OK\r\nContent-Length: twelve\r\n\r\n"}})
+	req, _ := http.NewRequestWithContext(t.Context(), "HEAD", front.URL+"/v2/x/manifests/v1", nil)
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatal("a malformed Content-Length was accepted")
+	}
+	if !strings.Contains(err.Error(), "Content-Length") {
+		t.Fatalf("err = %v", err)
+	}
+}
