@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -102,13 +104,20 @@ func (s *session) transfer(ctx context.Context, w store.Writer, desc v1.Descript
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusPartialContent && off > 0:
-		if start, ok := rangeStart(resp.Header.Get("Content-Range")); !ok || start != off {
+		cr, ok := parseContentRange(resp.Header.Get("Content-Range"))
+		if !ok || cr.start != off {
 			if err := w.Truncate(0); err != nil {
 				return s.storeErr(ctx, err, desc)
 			}
-			return fmt.Errorf("%w: Content-Range %q does not start at %d", errShortBody, resp.Header.Get("Content-Range"), off)
+			return fmt.Errorf("%w: Content-Range %q does not start at %d", errShortBody, sanitize(resp.Header.Get("Content-Range")), off)
+		}
+		if cr.total >= 0 && cr.total != desc.Size {
+			return s.sizeLie(desc, cr.total, "Content-Range")
 		}
 	case resp.StatusCode == http.StatusOK:
+		if resp.ContentLength >= 0 && resp.ContentLength != desc.Size {
+			return s.sizeLie(desc, resp.ContentLength, "Content-Length")
+		}
 		if off > 0 {
 			s.c.opts.Logger.DebugContext(ctx, "registry ignored Range; downloading from the start",
 				"host", s.t.host, "digest", desc.Digest.String())
@@ -117,6 +126,10 @@ func (s *session) transfer(ctx context.Context, w store.Writer, desc v1.Descript
 			}
 			off = 0
 		}
+	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable && off > 0:
+		return cause.New(cause.ProtocolError,
+			"registry %s has fewer than the %d bytes of blob %s of repository %q that the manifest lists (416 to a request from byte %d)",
+			s.t.host, desc.Size, desc.Digest, s.repo, off)
 	default:
 		return checkResponse(resp, s.c.opts.Clock.Now(), http.StatusOK)
 	}
@@ -151,14 +164,55 @@ func (s *session) copyBody(ctx context.Context, w store.Writer, desc v1.Descript
 	return nil
 }
 
-// rangeStart parses the first byte of a Content-Range "bytes a-b/c".
-func rangeStart(v string) (int64, bool) {
-	var a, b int64
-	var total string
-	if _, err := fmt.Sscanf(v, "bytes %d-%d/%s", &a, &b, &total); err != nil || a < 0 || b < a {
-		return 0, false
+// contentRange is a parsed Content-Range "bytes start-end/total"; total is
+// -1 when the registry sent "*".
+type contentRange struct{ start, end, total int64 }
+
+// parseContentRange parses a Content-Range of a 206 answer strictly.
+func parseContentRange(v string) (contentRange, bool) {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(v), "bytes ")
+	if !ok {
+		return contentRange{}, false
 	}
-	return a, true
+	span, total, ok := strings.Cut(rest, "/")
+	if !ok {
+		return contentRange{}, false
+	}
+	a, b, ok := strings.Cut(span, "-")
+	if !ok {
+		return contentRange{}, false
+	}
+	var cr contentRange
+	var err error
+	if cr.start, err = parseCount(a); err != nil {
+		return contentRange{}, false
+	}
+	if cr.end, err = parseCount(b); err != nil || cr.end < cr.start {
+		return contentRange{}, false
+	}
+	cr.total = -1
+	if total != "*" {
+		if cr.total, err = parseCount(total); err != nil || cr.total <= cr.end {
+			return contentRange{}, false
+		}
+	}
+	return cr, true
+}
+
+// parseCount parses a non-negative decimal byte count (digits only).
+func parseCount(s string) (int64, error) {
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, errors.New("not a byte count")
+	}
+	return strconv.ParseInt(s, 10, 64)
+}
+
+// sizeLie is the failure of a registry whose answer gives a blob another
+// size than the manifest: retrying cannot help.
+func (s *session) sizeLie(desc v1.Descriptor, got int64, header string) error {
+	return cause.New(cause.ProtocolError,
+		"registry %s gives blob %s of repository %q %d bytes (%s), but the manifest lists %d",
+		s.t.host, desc.Digest, s.repo, got, header, desc.Size)
 }
 
 // countingReader counts received bytes for the session.

@@ -60,7 +60,28 @@ func checkResponse(resp *http.Response, now time.Time, codes ...int) error {
 var (
 	errShortBody = errors.New("the registry ended the body early")
 	errTooLarge  = errors.New("manifest larger than 4 MiB")
+	// errRedirectLoop: more than maxRedirects redirects.
+	errRedirectLoop = errors.New("too many redirects")
 )
+
+// malformedHTTP lists the texts of net/http's errors for responses that
+// break HTTP itself. net/http exports no type for them, so this is the one
+// place that matches error text.
+var malformedHTTP = []string{
+	"malformed HTTP", "bad Content-Length", "invalid Content-Length", "malformed MIME header",
+	"unsupported transfer encoding", "too many transfer encodings", "invalid header field",
+	"Content-Length and Transfer-Encoding",
+}
+
+func isMalformedHTTP(err error) bool {
+	s := err.Error()
+	for _, m := range malformedHTTP {
+		if strings.Contains(s, m) {
+			return true
+		}
+	}
+	return false
+}
 
 // classify turns any failure of a request about what ("manifest latest",
 // "blob sha256:...") into a *cause.Error naming the host and repository.
@@ -118,8 +139,10 @@ func (t target) classifyHTTP(he *httpError, what string) *cause.Error {
 		return wrap(cause.RepositoryNotFound, "%s does not exist (NAME_UNKNOWN)%s", where, detail)
 	case code == string(transport.NameInvalidErrorCode):
 		return wrap(cause.InvalidImageName, "registry %s rejected the repository name %q (NAME_INVALID)%s", t.host, t.repo, detail)
-	case code == string(transport.ManifestUnknownErrorCode) || (strings.HasPrefix(what, "manifest") && st == http.StatusNotFound):
+	case code == string(transport.ManifestUnknownErrorCode):
 		return wrap(cause.TagNotFound, "%s not found in %s (%s)", what, where, status)
+	case strings.HasPrefix(what, "manifest") && st == http.StatusNotFound:
+		return wrap(cause.TagNotFound, "%s not found in %s (%s; the registry does not say whether the repository exists)", what, where, status)
 	case code == string(transport.BlobUnknownErrorCode) || st == http.StatusNotFound:
 		return wrap(cause.ManifestInvalid, "%s referenced by the image is missing in %s (%s)", what, where, status)
 	case code == string(transport.TooManyRequestsErrorCode) || st == http.StatusTooManyRequests:
@@ -166,6 +189,8 @@ func (t target) classifyNet(err error, what string) *cause.Error {
 	msg := describe(err)
 	for_ := fmt.Sprintf("(asking for %s of repository %q)", what, t.repo)
 	switch {
+	case errors.Is(err, errRedirectLoop):
+		return cause.Wrap(cause.ProtocolError, err, "registry %s sent more than %d redirects %s: a redirect loop", t.host, maxRedirects, for_)
 	case errors.As(err, &plain):
 		return cause.Wrap(cause.RegistryUnreachable, err, "registry %s %s: %s", t.host, for_, plain.Error())
 	case errors.As(err, &dns):
@@ -182,6 +207,8 @@ func (t target) classifyNet(err error, what string) *cause.Error {
 		return cause.Wrap(cause.NetworkError, err, "the transfer of %s from %s/%s stalled: %s", what, t.host, t.repo, msg)
 	case errors.Is(err, errTooSlow):
 		return cause.Wrap(cause.NetworkError, err, "the transfer of %s from %s/%s was too slow: %s", what, t.host, t.repo, msg)
+	case isMalformedHTTP(err):
+		return cause.Wrap(cause.ProtocolError, err, "registry %s sent a malformed HTTP response %s: %s", t.host, for_, msg)
 	case errors.Is(err, errTooLarge):
 		return cause.Wrap(cause.ManifestInvalid, err, "%s of %s/%s is larger than 4 MiB", what, t.host, t.repo)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, errShortBody),

@@ -66,7 +66,11 @@ func TestClassification(t *testing.T) {
 		{name: "tag not found", prep: func(t *testing.T, e *env, s *setup) { s.ref = mustRef(t, s.ref.Name()+":nope") },
 			want: cause.TagNotFound, msg: `manifest for tag "nope" not found`},
 		{name: "repository not found", prep: func(t *testing.T, e *env, s *setup) { s.ref = mustRef(t, e.host+"/no/such:v1") },
-			want: cause.RepositoryNotFound, msg: "NAME_UNKNOWN"},
+			want: cause.TagNotFound, msg: "does not say whether the repository exists"},
+		{name: "repository not found by digest", prep: func(t *testing.T, e *env, s *setup) {
+			s.ref = mustRef(t, e.host+"/no/such@sha256:"+strings.Repeat("ab", 32))
+			e.proxy.Add(faultproxy.Rule{Method: "HEAD", Path: manifests, Fault: faultproxy.Fault{Kind: faultproxy.Status, Code: 400}})
+		}, want: cause.RepositoryNotFound, msg: "NAME_UNKNOWN"},
 		{name: "unauthorized anonymous", auth: true, want: cause.Unauthorized,
 			msg: "no credentials were sent: the repository may not exist or may need credentials; the registry does not say which"},
 		{name: "unauthorized bad credentials", auth: true,

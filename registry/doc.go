@@ -5,7 +5,9 @@
 //
 // Resolve asks what a reference points to with a manifest HEAD (which does
 // not count against Docker Hub's pull limit) and sends a GET only when the
-// HEAD gives no digest, size or media type, or fails without an error body.
+// HEAD gives no digest, size or media type, or fails without an error body
+// (a 404 is final: TagNotFound, whose message says the repository may be
+// missing too, since a HEAD cannot tell).
 //
 // Fetch resolves the reference, reads the index and the platform manifest
 // from the store when present (so a present image costs one HEAD and no
@@ -16,7 +18,9 @@
 // store.Writer: a partial blob resumes at Writer.Offset with a Range
 // request (bytes=offset-end), a registry that ignores Range (200) makes the
 // writer start over, and Writer.Commit verifies the digest, so nothing
-// unverified lands in the store. Manifests are committed last, platform
+// unverified lands in the store. A registry whose answer gives a blob
+// another size than the manifest (Content-Length, Content-Range total, a
+// 416 on a resume) is cause.ProtocolError at once. Manifests are committed last, platform
 // manifest before index. Manifests over 4 MiB, Docker schema 1 and unknown
 // media types are cause.ManifestInvalid.
 //

@@ -34,7 +34,8 @@ var acceptManifests = strings.Join([]string{
 
 // Resolve asks the registry what ref points to: a manifest HEAD first (a
 // HEAD does not count against Docker Hub's pull limit), a GET only when the
-// HEAD gives no digest, size or media type, or fails without saying why.
+// HEAD gives no digest, size or media type, or fails without saying why
+// (a 404 is final).
 // When ref has a digest, the registry's answer must match it.
 func (c *Client) Resolve(ctx context.Context, ref reference.Reference, auth authn.Authenticator) (v1.Descriptor, error) {
 	s, err := c.open(ctx, ref, auth)
@@ -72,10 +73,13 @@ func (s *session) resolve(ctx context.Context, ref reference.Reference) (v1.Desc
 		return desc, nil, nil
 	}
 	if err != nil && !(errors.As(err, &he) && len(he.err.Errors) == 0 && he.err.StatusCode < 500 &&
-		he.err.StatusCode != http.StatusTooManyRequests && he.err.StatusCode != http.StatusRequestTimeout) {
+		he.err.StatusCode != http.StatusTooManyRequests && he.err.StatusCode != http.StatusRequestTimeout &&
+		he.err.StatusCode != http.StatusNotFound) {
 		return v1.Descriptor{}, nil, err
 	}
-	// The HEAD said too little (or failed without a body): GET.
+	// The HEAD said too little (or failed without a body, other than a
+	// 404, which is final: a GET would only be counted against a pull
+	// limit to hear 404 again): GET.
 	var body []byte
 	err = s.c.retry(ctx, s.t, what, func(ctx context.Context, _ int) error {
 		var err error

@@ -60,11 +60,13 @@ func (c *Client) open(ctx context.Context, ref reference.Reference, auth authn.A
 // redirect to another host: ggcr's transports add them per request only
 // for the registry host, and the scheme guard still applies.
 func checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= 10 {
-		return fmt.Errorf("stopped after %d redirects", len(via))
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("%w: stopped after %d redirects", errRedirectLoop, len(via))
 	}
 	return nil
 }
+
+const maxRedirects = 10
 
 // url is the https URL of a registry API path; ggcr's transport switches
 // it to http when the ping found a plain-HTTP (allowed) registry.
