@@ -11,7 +11,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -108,13 +107,22 @@ func (s *session) head(ctx context.Context, locator string) (v1.Descriptor, erro
 	if err := checkResponse(resp, s.c.opts.Clock.Now(), http.StatusOK); err != nil {
 		return v1.Descriptor{}, err
 	}
+	return headDescriptor(resp.Header), nil
+}
+
+// headDescriptor reads what a manifest HEAD says: Docker-Content-Digest (a
+// sha256 digest), Content-Length (a positive count) and Content-Type.
+// What is missing or malformed stays zero, so that Resolve asks with a GET.
+func headDescriptor(h http.Header) v1.Descriptor {
 	var d v1.Descriptor
-	if h, err := v1.NewHash(resp.Header.Get("Docker-Content-Digest")); err == nil {
-		d.Digest = h
+	if hash, err := v1.NewHash(strings.TrimSpace(h.Get("Docker-Content-Digest"))); err == nil && hash.Algorithm == "sha256" {
+		d.Digest = hash
 	}
-	d.Size, _ = strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)
-	d.MediaType = mediaType(resp.Header.Get("Content-Type"), nil)
-	return d, nil
+	if n, err := parseCount(strings.TrimSpace(h.Get("Content-Length"))); err == nil && n > 0 {
+		d.Size = n
+	}
+	d.MediaType = mediaType(h.Get("Content-Type"), nil)
+	return d
 }
 
 // getManifest is one manifest GET: at most store.MaxManifestSize bytes, its

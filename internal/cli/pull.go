@@ -166,8 +166,8 @@ func printPulled(w io.Writer, r pullReport) {
 
 // parsePlatform accepts os/arch[/variant] with non-empty parts.
 func parsePlatform(s string) (*v1.Platform, error) {
-	p, err := v1.ParsePlatform(s)
-	if err != nil || p.OS == "" || p.Architecture == "" {
+	p, err := registry.ParsePlatform(s)
+	if err != nil {
 		return nil, fmt.Errorf("--platform %q: want os/arch[/variant], e.g. linux/arm64/v8", s)
 	}
 	return p, nil
