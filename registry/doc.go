@@ -14,15 +14,16 @@
 // GET), else GETs them by digest and verifies them; selects the
 // Options.Platform entry of an index (cause.PlatformNotFound lists what the
 // index offers); then downloads the config and layers the store lacks,
-// Options.Parallel (default 4) at a time. Blobs are written through
+// Options.Parallel (default 4) at a time, the largest first (so the
+// longest transfer never starts last). Blobs are written through
 // store.Writer: a partial blob resumes at Writer.Offset with a Range
 // request (bytes=offset-end), a registry that ignores Range (200) makes the
 // writer start over, and Writer.Commit verifies the digest, so nothing
 // unverified lands in the store. A registry whose answer gives a blob
 // another size than the manifest (Content-Length, Content-Range total, a
-// 416 on a resume) is cause.ProtocolError at once. Manifests are committed last, platform
-// manifest before index. Manifests over 4 MiB, Docker schema 1 and unknown
-// media types are cause.ManifestInvalid.
+// 416 on a resume) is cause.ProtocolError at once. Manifests are committed
+// last, platform manifest before index. Manifests over 4 MiB, Docker
+// schema 1 and unknown media types are cause.ManifestInvalid.
 //
 // Retries: within one call, every failure whose cause is retryable
 // (cause.Retryable, the one rule: broken or refused connections, timeouts,

@@ -33,14 +33,14 @@ type env struct {
 	host     string // the proxy's host:port, what clients use
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	return newEnvWith(t, ggcrreg.New(quiet()), nil)
 }
 
 // newEnvWith serves push (direct pushes) and front (behind the proxy; nil:
 // push itself).
-func newEnvWith(t *testing.T, push, front http.Handler) *env {
+func newEnvWith(t testing.TB, push, front http.Handler) *env {
 	t.Helper()
 	e := &env{handler: push, upstream: httptest.NewServer(push)}
 	t.Cleanup(e.upstream.Close)
@@ -63,7 +63,7 @@ func newEnvWith(t *testing.T, push, front http.Handler) *env {
 
 // push writes img to repo:tag directly (bypassing the proxy) and returns
 // the reference through the proxy.
-func (e *env) push(t *testing.T, repoTag string, img v1.Image) reference.Reference {
+func (e *env) push(t testing.TB, repoTag string, img v1.Image) reference.Reference {
 	t.Helper()
 	direct, err := name.ParseReference(strings.TrimPrefix(e.upstream.URL, "http://")+"/"+repoTag, name.Insecure)
 	if err != nil {

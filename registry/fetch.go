@@ -1,8 +1,10 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -92,15 +94,21 @@ func (c *Client) Fetch(ctx context.Context, ref reference.Reference, auth authn.
 	return res, nil
 }
 
-// blobs downloads blobs in parallel, at most Options.Parallel at once. The
-// first failure cancels the others and is returned.
+// blobs downloads blobs in parallel, at most Options.Parallel at once,
+// the largest first: the longest transfer starts at once instead of after
+// the blobs listed before it, and the small ones fill the other slots (in
+// manifest order the large application layer usually comes last and the
+// pull ends on one stream). The first failure cancels the others and is
+// returned.
 func (s *session) blobs(ctx context.Context, st store.Store, blobs []v1.Descriptor, rep *reporter) error {
 	for _, b := range blobs {
 		rep.report(b, 0, Waiting)
 	}
+	order := slices.Clone(blobs)
+	slices.SortStableFunc(order, func(a, b v1.Descriptor) int { return cmp.Compare(b.Size, a.Size) })
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.c.opts.Parallel)
-	for _, b := range blobs {
+	for _, b := range order {
 		g.Go(func() error { return s.blob(gctx, st, b, rep) })
 	}
 	return g.Wait()
