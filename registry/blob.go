@@ -155,13 +155,22 @@ func (s *session) copyBody(ctx context.Context, w store.Writer, desc v1.Descript
 		}
 		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
 			if done < desc.Size {
-				return fmt.Errorf("%w after %d of %d bytes", errShortBody, done, desc.Size)
+				return s.madeProgress(fmt.Errorf("%w after %d of %d bytes", errShortBody, done, desc.Size), done-off)
 			}
 		} else if rerr != nil {
-			return rerr
+			return s.madeProgress(rerr, done-off)
 		}
 	}
 	return nil
+}
+
+// madeProgress marks err as the end of an attempt that progressed when it
+// stored at least MinProgress bytes.
+func (s *session) madeProgress(err error, n int64) error {
+	if n >= s.c.opts.MinProgress {
+		return &progressed{err: err, bytes: n}
+	}
+	return err
 }
 
 // contentRange is a parsed Content-Range "bytes start-end/total"; total is

@@ -35,7 +35,12 @@
 // at most Options.MaxRetryAfter (default 60s); a longer one fails at once
 // with cause.RateLimited and RetryAfter set, for the caller to schedule.
 // What cannot succeed unchanged (401, 403, 404, a redirect loop, a
-// malformed answer: cause.ProtocolError) is not retried.
+// malformed answer: cause.ProtocolError) is not retried. An attempt that
+// stored at least Options.MinProgress bytes of a blob before it broke is
+// followed by the next at once, resuming, without a backoff wait, and the
+// count of attempts starts over: a connection cut again and again while
+// bytes flow costs no sleep, and only attempts that make no progress use
+// up the attempts.
 //
 // Deadlines: every request (ping, token exchange, manifests, blobs,
 // redirects) must bring its response headers within Options.HeaderTimeout

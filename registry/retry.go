@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -13,7 +14,9 @@ import (
 )
 
 // retry runs op until it succeeds, fails with a cause that is not
-// retryable (cause.Retryable, the one rule),
+// retryable (cause.Retryable, the one rule), or fails Attempts times in a
+// row without progress (an attempt that made progress, see progressed, is
+// followed by the next at once, without a wait, and resets the count).
 // or the attempts of the RetryPolicy are used up. Every failure is
 // classified against t; the last one is returned. Between attempts it waits
 // the Retry-After the registry asked for (429, 503) when that is at most
@@ -21,6 +24,7 @@ import (
 // MaxRetryAfter ends the call at once with the cause carrying RetryAfter.
 func (c *Client) retry(ctx context.Context, t target, what string, op func(ctx context.Context, attempt int) error) error {
 	var last *cause.Error
+	failures := 0 // attempts in a row without progress
 	for attempt := 1; ; attempt++ {
 		actx, n := withNote(ctx)
 		err := op(actx, attempt)
@@ -38,7 +42,17 @@ func (c *Client) retry(ctx context.Context, t target, what string, op func(ctx c
 			return &cause.Error{Cause: cause.RateLimited, RetryAfter: last.RetryAfter, Err: last.Err,
 				Message: last.Message + fmt.Sprintf(" (longer than the %s pullwarden waits within one pull)", c.opts.MaxRetryAfter)}
 		}
-		if attempt >= c.opts.Retry.Attempts {
+		var p *progressed
+		if errors.As(err, &p) && last.RetryAfter == 0 {
+			// The attempt moved the transfer on: the registry works, the
+			// connection broke. Reconnect at once; the count starts over.
+			failures = 0
+			c.opts.Logger.DebugContext(ctx, "reconnecting after progress", "host", t.host, "repository", t.repo,
+				"what", what, "attempt", attempt, "bytes", p.bytes, "error", last.Message)
+			continue
+		}
+		failures++
+		if failures >= c.opts.Retry.Attempts {
 			e := *last
 			e.Message += fmt.Sprintf(" (gave up after %d attempts)", attempt)
 			return &e
@@ -54,6 +68,17 @@ func (c *Client) retry(ctx context.Context, t target, what string, op func(ctx c
 		}
 	}
 }
+
+// progressed marks the failure of an attempt that moved its transfer on by
+// at least Options.MinProgress bytes: the retry loop reconnects at once
+// instead of backing off, and starts its count of attempts over.
+type progressed struct {
+	err   error
+	bytes int64
+}
+
+func (p *progressed) Error() string { return p.err.Error() }
+func (p *progressed) Unwrap() error { return p.err }
 
 // withRetryAfter gives e the wait a 429 or 503 of the attempt asked for
 // when e lacks it: ggcr's ping and token exchange keep no response

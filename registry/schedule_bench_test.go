@@ -80,3 +80,36 @@ func BenchmarkFetchLargeLast(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkResumeCuts pulls 8 layers of 6 MiB with the default retry
+// policy (real backoff waits), uncut and with every blob cut twice after
+// some progress: reconnecting at once keeps the cut pull near the uncut.
+func BenchmarkResumeCuts(b *testing.B) {
+	e := newEnv(b)
+	const mib = 1 << 20
+	img := layeredImage(b, 6*mib, 6*mib, 6*mib, 6*mib, 6*mib, 6*mib, 6*mib, 6*mib)
+	ref := e.push(b, "bench/cuts:v1", img)
+	mf, _ := img.Manifest()
+	for _, cut := range []bool{false, true} {
+		name := "uncut"
+		if cut {
+			name = "cut-twice"
+		}
+		b.Run(name, func(b *testing.B) {
+			c := New(Options{})
+			for b.Loop() {
+				e.proxy.Reset()
+				if cut {
+					for _, l := range mf.Layers {
+						p := "/blobs/" + l.Digest.String()
+						e.proxy.Add(faultproxy.Rule{Method: "GET", Path: p, Times: 1, Fault: faultproxy.Fault{Kind: faultproxy.Cut, N: 2 * mib}})
+						e.proxy.Add(faultproxy.Rule{Method: "GET", Path: p, Times: 1, Fault: faultproxy.Fault{Kind: faultproxy.Cut, N: 2 * mib}})
+					}
+				}
+				if _, err := c.Fetch(b.Context(), ref, nil, newMemStore(), nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -118,7 +118,8 @@ func TestResumeAfterTwoCuts(t *testing.T) {
 	e.proxy.Add(faultproxy.Rule{Method: "GET", Path: path, Times: 1, Fault: faultproxy.Fault{Kind: faultproxy.Cut, N: 20 << 20}})
 	st := newMemStore()
 	var resumed int
-	res, err := testClient(newFakeClock()).Fetch(t.Context(), ref, nil, st, func(p Progress) {
+	clk := newFakeClock()
+	res, err := testClient(clk).Fetch(t.Context(), ref, nil, st, func(p Progress) {
 		if p.State == Resuming {
 			resumed++
 		}
@@ -141,6 +142,44 @@ func TestResumeAfterTwoCuts(t *testing.T) {
 	}
 	if len(ranges) != 3 || ranges[0] != "" || ranges[1] == "" || ranges[2] == "" || resumed != 2 {
 		t.Fatalf("blob requests with ranges %q, %d resumes; want a plain GET and two resumes", ranges, resumed)
+	}
+	if w := clk.Waits(); len(w) != 0 {
+		t.Fatalf("waited %v although every cut attempt made progress", w)
+	}
+}
+
+// TestCutsWithProgressDoNotBackOff: a cut after progress is followed by a
+// reconnection at once and does not count against the attempts (here 6
+// cuts with 4 attempts allowed); a cut before any progress backs off.
+func TestCutsWithProgressDoNotBackOff(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		n     int64 // bytes sent before each cut
+		cuts  int
+		waits int
+	}{
+		{name: "progress", n: 256 << 10, cuts: 6, waits: 0},
+		{name: "no progress", n: 100, cuts: 2, waits: 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			img, layer := bigImage(t, 2<<20)
+			ref := e.push(t, "big/cuts:v1", img)
+			ld, _ := layer.Digest()
+			e.proxy.Add(faultproxy.Rule{Method: "GET", Path: "/blobs/" + ld.String(), Times: tc.cuts,
+				Fault: faultproxy.Fault{Kind: faultproxy.Cut, N: tc.n}})
+			clk := newFakeClock()
+			st := newMemStore()
+			if _, err := testClient(clk).Fetch(t.Context(), ref, nil, st, nil); err != nil {
+				t.Fatal(err)
+			}
+			assertComplete(t, st, img)
+			if w := clk.Waits(); len(w) != tc.waits {
+				t.Fatalf("waits %v, want %d", w, tc.waits)
+			}
+		})
 	}
 }
 
