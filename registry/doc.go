@@ -20,8 +20,8 @@
 // request (bytes=offset-end), a registry that ignores Range (200) makes the
 // writer start over, and Writer.Commit verifies the digest, so nothing
 // unverified lands in the store. A registry whose answer gives a blob
-// another size than the manifest (Content-Length, Content-Range total, a
-// 416 on a resume) is cause.ProtocolError at once. Manifests are committed
+// another size than the manifest (the total of a Content-Range, a 416 to
+// a resume) is cause.ProtocolError at once. Manifests are committed
 // last, platform manifest before index. Manifests over 4 MiB, Docker
 // schema 1 and unknown media types are cause.ManifestInvalid.
 //
@@ -50,6 +50,15 @@
 // bytes per Options.ProgressWindow (default 16 KiB per minute), else the
 // attempt is a cause.NetworkError and a blob resumes where it stopped.
 // The watchdogs run on Options.Clock.
+//
+// Challenges: a Client remembers each registry's answer to the /v2/ ping
+// (scheme and WWW-Authenticate challenge) for its whole life, so later
+// calls skip the ping: keep one Client per process. The answer is
+// forgotten when a call to that host fails Unauthorized,
+// RegistryUnreachable or ProtocolError, and a call that failed
+// Unauthorized on a remembered challenge is run once more with a fresh
+// ping. Tokens are not kept: a Bearer registry gets a token request per
+// call.
 //
 // Every failure is a *cause.Error whose one-line message names the registry
 // host and repository and never holds a credential or a URL query.

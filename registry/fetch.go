@@ -39,10 +39,17 @@ type Result struct {
 // progress, when not nil, receives reports one at a time (never
 // concurrently). Failures are *cause.Error.
 func (c *Client) Fetch(ctx context.Context, ref reference.Reference, auth authn.Authenticator, st store.Store, progress func(Progress)) (Result, error) {
-	s, err := c.open(ctx, ref, auth)
-	if err != nil {
-		return Result{}, err
-	}
+	var res Result
+	err := c.withSession(ctx, sessionRef{ref, auth}, func(s *session) error {
+		var err error
+		res, err = s.fetch(ctx, ref, st, progress)
+		return err
+	})
+	return res, err
+}
+
+func (s *session) fetch(ctx context.Context, ref reference.Reference, st store.Store, progress func(Progress)) (Result, error) {
+	c := s.c
 	rep := &reporter{fn: progress}
 	top, body, err := s.resolve(ctx, ref)
 	if err != nil {

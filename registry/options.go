@@ -9,6 +9,7 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/pullwarden/pullwarden/clock"
 )
@@ -104,10 +105,17 @@ type RetryPolicy struct {
 	Initial, Max time.Duration
 }
 
-// Client talks to registries. It is safe for concurrent use.
+// Client talks to registries. It is safe for concurrent use, and meant to
+// live as long as the process: it remembers each registry's answer to the
+// /v2/ ping (the authentication challenge), so that later pulls from that
+// registry skip the ping.
 type Client struct {
 	opts     Options
 	insecure map[string]bool
+	// challenges remembers each registry's ping answer (see challenges).
+	challenges *challenges
+	// base is what ggcr's transports send through.
+	base http.RoundTripper
 }
 
 // New returns a Client with opts' zero fields set to their defaults.
@@ -117,6 +125,9 @@ func New(opts Options) *Client {
 	for _, h := range o.Insecure {
 		c.insecure[h] = true
 	}
+	c.challenges = &challenges{inner: &schemeGuard{c: c, inner: &deadlineGuard{o: &c.opts, inner: o.Transport}},
+		known: map[string]challenge{}}
+	c.base = transport.NewUserAgent(c.challenges, o.UserAgent)
 	return c
 }
 

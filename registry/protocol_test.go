@@ -51,7 +51,7 @@ func TestBrokenRegistryIsProtocolError(t *testing.T) {
 				return []faultproxy.Rule{{Method: "HEAD", Path: manifests, Fault: faultproxy.Fault{Kind: faultproxy.Raw,
 					Body: "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: 12x\r\n\r\n"}}}
 			}},
-		{name: "blob shorter than listed", msg: "but the manifest lists"},
+		{name: "blob shorter than listed", msg: "416"},
 		{name: "416 on resume", partial: true, msg: "416"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -65,7 +65,7 @@ func TestBrokenRegistryIsProtocolError(t *testing.T) {
 					e.proxy.Add(r)
 				}
 			}
-			if strings.Contains(tc.msg, "lists") || tc.partial {
+			if tc.rules == nil {
 				body, layer := lyingManifest(t, img, 1000)
 				e.proxy.Add(faultproxy.Rule{Path: manifests, Fault: faultproxy.Fault{Kind: faultproxy.Status, Code: 200, Body: body}})
 				if tc.partial {

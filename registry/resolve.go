@@ -37,11 +37,12 @@ var acceptManifests = strings.Join([]string{
 // (a 404 is final).
 // When ref has a digest, the registry's answer must match it.
 func (c *Client) Resolve(ctx context.Context, ref reference.Reference, auth authn.Authenticator) (v1.Descriptor, error) {
-	s, err := c.open(ctx, ref, auth)
-	if err != nil {
-		return v1.Descriptor{}, err
-	}
-	desc, _, err := s.resolve(ctx, ref)
+	var desc v1.Descriptor
+	err := c.withSession(ctx, sessionRef{ref, auth}, func(s *session) error {
+		var err error
+		desc, _, err = s.resolve(ctx, ref)
+		return err
+	})
 	return desc, err
 }
 

@@ -15,7 +15,8 @@ import (
 
 // session is one authenticated conversation with a repository: ggcr's
 // transport (ping, Basic or Bearer with a pull-scoped token) over the
-// scheme guard over the base transport.
+// Client's base: the remembered challenges, the scheme guard, the
+// deadlines, then Options.Transport.
 type session struct {
 	c      *Client
 	reg    name.Registry
@@ -24,6 +25,14 @@ type session struct {
 	client *http.Client
 	// downloaded counts body bytes received (manifests and blobs).
 	downloaded counter
+	// cachedChallenge: the ping was answered from Client.challenges.
+	cachedChallenge bool
+}
+
+// sessionRef is what a session is opened for.
+type sessionRef struct {
+	ref  reference.Reference
+	auth authn.Authenticator
 }
 
 // open authenticates to ref's registry for pulling ref's repository,
@@ -41,17 +50,17 @@ func (c *Client) open(ctx context.Context, ref reference.Reference, auth authn.A
 	if repo.RepositoryStr() != ref.Repository() {
 		return nil, cause.New(cause.InvalidImageName, "invalid repository %q", ref.Repository())
 	}
-	base := transport.NewUserAgent(&schemeGuard{c: c, inner: &deadlineGuard{o: &c.opts, inner: c.opts.Transport}}, c.opts.UserAgent)
 	var rt http.RoundTripper
+	ctx, hit := withPingHit(ctx)
 	err = c.retry(ctx, t, "the authentication challenge (GET /v2/)", func(ctx context.Context, _ int) error {
 		var err error
-		rt, err = transport.NewWithContext(ctx, reg, auth, base, []string{repo.Scope(transport.PullScope)})
+		rt, err = transport.NewWithContext(ctx, reg, auth, c.base, []string{repo.Scope(transport.PullScope)})
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	s := &session{c: c, reg: reg, repo: ref.Repository(), t: t}
+	s := &session{c: c, reg: reg, repo: ref.Repository(), t: t, cachedChallenge: hit.Load()}
 	s.client = &http.Client{Transport: rt, CheckRedirect: checkRedirect}
 	return s, nil
 }
