@@ -49,43 +49,51 @@ func (p *Proxy) respond(w http.ResponseWriter, r *http.Request, resp *http.Respo
 	if r.Method == http.MethodHead {
 		return
 	}
+	rc := http.NewResponseController(w)
+	// Bytes are counted before they are written, so a client that has
+	// read a body never sees Served short of it.
+	out := &servedWriter{p: p, path: r.URL.Path, w: w}
 	switch f.Kind {
 	case Cut:
-		p.copyN(w, r, body, f.N)
-		if rc := http.NewResponseController(w); rc.Flush() == nil {
+		_, _ = io.CopyN(out, body, f.N)
+		if rc.Flush() == nil {
 			if conn, _, err := rc.Hijack(); err == nil {
 				conn.Close()
 			}
 		}
 	case Stall:
-		p.copyN(w, r, body, f.N)
-		_ = http.NewResponseController(w).Flush()
+		_, _ = io.CopyN(out, body, f.N)
+		_ = rc.Flush()
 		f.notify()
 		select {
 		case <-r.Context().Done():
 		case <-p.closed:
 		}
 	case Trickle:
-		p.trickle(w, r, body, f)
+		p.trickle(out, rc, r, body, f)
 	default:
-		n, _ := io.Copy(w, body)
-		p.addServed(r.URL.Path, n)
+		_, _ = io.Copy(out, body)
 	}
 }
 
-func (p *Proxy) copyN(w http.ResponseWriter, r *http.Request, body io.Reader, n int64) {
-	got, _ := io.CopyN(w, body, n)
-	p.addServed(r.URL.Path, got)
+// servedWriter counts the bytes of path as served, then writes them.
+type servedWriter struct {
+	p    *Proxy
+	path string
+	w    io.Writer
 }
 
-func (p *Proxy) trickle(w http.ResponseWriter, r *http.Request, body io.Reader, f Fault) {
+func (s *servedWriter) Write(b []byte) (int, error) {
+	s.p.addServed(s.path, int64(len(b)))
+	return s.w.Write(b)
+}
+
+func (p *Proxy) trickle(w io.Writer, rc *http.ResponseController, r *http.Request, body io.Reader, f Fault) {
 	per := max(f.N, 1)
 	tick := time.NewTicker(max(f.Tick, time.Millisecond))
 	defer tick.Stop()
-	rc := http.NewResponseController(w)
 	for {
-		n, err := io.CopyN(w, body, per)
-		p.addServed(r.URL.Path, n)
+		_, err := io.CopyN(w, body, per)
 		_ = rc.Flush()
 		if err != nil {
 			return
