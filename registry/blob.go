@@ -24,7 +24,7 @@ const (
 )
 
 // blob downloads desc into st unless st has it, resuming at the writer's
-// offset and retrying transient failures. The store verifies the digest at
+// offset and retrying retryable failures. The store verifies the digest at
 // Commit; nothing unverified becomes visible.
 func (s *session) blob(ctx context.Context, st store.Store, desc v1.Descriptor, rep *reporter) error {
 	what := "blob " + desc.Digest.String()

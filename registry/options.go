@@ -58,8 +58,11 @@ type Options struct {
 	// Parallel is the number of concurrent blob downloads per Fetch;
 	// default 4 (DefaultParallel).
 	Parallel int
-	// Retry bounds attempts within one Fetch or Resolve for transient
-	// failures; default 5 attempts, 500ms initial, 30s maximum backoff.
+	// Retry bounds the attempts in a row without progress for retryable
+	// failures within one Fetch or Resolve (an attempt that stored at
+	// least MinProgress bytes of a blob is followed by the next at once
+	// and starts the count over); default 5 attempts, 500ms initial, 30s
+	// maximum backoff.
 	Retry RetryPolicy
 	// HeaderTimeout bounds the wait for the response headers of every
 	// request (the /v2/ ping, the token exchange, manifests, blobs,

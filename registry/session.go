@@ -36,7 +36,7 @@ type sessionRef struct {
 }
 
 // open authenticates to ref's registry for pulling ref's repository,
-// retrying transient failures of the ping and token exchange.
+// retrying retryable failures of the ping and token exchange.
 func (c *Client) open(ctx context.Context, ref reference.Reference, auth authn.Authenticator) (*session, error) {
 	if auth == nil {
 		auth = authn.Anonymous
