@@ -96,7 +96,8 @@ func (cs *challenges) forget(host string) {
 // with a fresh ping when fn failed Unauthorized on a remembered challenge.
 func (c *Client) withSession(ctx context.Context, ref sessionRef, fn func(*session) error) error {
 	for try := 1; ; try++ {
-		s, err := c.open(ctx, ref.ref, ref.auth)
+		octx, cached := withPingHit(ctx)
+		s, err := c.open(octx, ref.ref, ref.auth)
 		if err == nil {
 			err = fn(s)
 		}
@@ -105,7 +106,7 @@ func (c *Client) withSession(ctx context.Context, ref sessionRef, fn func(*sessi
 		}
 		if errors.Is(err, cause.Unauthorized) || errors.Is(err, cause.RegistryUnreachable) || errors.Is(err, cause.ProtocolError) {
 			c.challenges.forget(ref.ref.Registry())
-			if try == 1 && s != nil && s.cachedChallenge && errors.Is(err, cause.Unauthorized) {
+			if try == 1 && cached.Load() && errors.Is(err, cause.Unauthorized) {
 				c.opts.Logger.DebugContext(ctx, "authentication failed on a remembered challenge; pinging again",
 					"host", ref.ref.Registry())
 				continue

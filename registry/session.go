@@ -25,8 +25,6 @@ type session struct {
 	client *http.Client
 	// downloaded counts body bytes received (manifests and blobs).
 	downloaded counter
-	// cachedChallenge: the ping was answered from Client.challenges.
-	cachedChallenge bool
 }
 
 // sessionRef is what a session is opened for.
@@ -51,7 +49,6 @@ func (c *Client) open(ctx context.Context, ref reference.Reference, auth authn.A
 		return nil, cause.New(cause.InvalidImageName, "invalid repository %q", ref.Repository())
 	}
 	var rt http.RoundTripper
-	ctx, hit := withPingHit(ctx)
 	err = c.retry(ctx, t, "the authentication challenge (GET /v2/)", func(ctx context.Context, _ int) error {
 		var err error
 		rt, err = transport.NewWithContext(ctx, reg, auth, c.base, []string{repo.Scope(transport.PullScope)})
@@ -60,7 +57,7 @@ func (c *Client) open(ctx context.Context, ref reference.Reference, auth authn.A
 	if err != nil {
 		return nil, err
 	}
-	s := &session{c: c, reg: reg, repo: ref.Repository(), t: t, cachedChallenge: hit.Load()}
+	s := &session{c: c, reg: reg, repo: ref.Repository(), t: t}
 	s.client = &http.Client{Transport: rt, CheckRedirect: checkRedirect}
 	return s, nil
 }
