@@ -3,11 +3,13 @@ package registry
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 
+	ggcrreg "github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/pullwarden/pullwarden/cause"
@@ -105,5 +107,39 @@ func TestManifestHEAD404IsFinal(t *testing.T) {
 		if r.Method == http.MethodGet && strings.Contains(r.Path, "/manifests/") {
 			t.Fatalf("a manifest GET followed the HEAD's 404: %+v", r)
 		}
+	}
+}
+
+// TestContentRangeTotalMismatch: a resume answered with a Content-Range
+// whose total is not the manifest's size is ProtocolError, not retried.
+func TestContentRangeTotalMismatch(t *testing.T) {
+	t.Parallel()
+	h := ggcrreg.New(quiet())
+	front := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rng := r.Header.Get("Range"); rng != "" && strings.Contains(r.URL.Path, "/blobs/") {
+			var a, b int64
+			fmt.Sscanf(rng, "bytes=%d-%d", &a, &b)
+			w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", a, b, b+100))
+			w.WriteHeader(http.StatusPartialContent)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+	e := newEnvWith(t, h, front)
+	img := randomImage(t)
+	ref := e.push(t, "app/range:v1", img)
+	mf, _ := img.Manifest()
+	st := newMemStore()
+	l, _ := img.LayerByDigest(mf.Layers[0].Digest)
+	rc, _ := l.Compressed()
+	b, _ := io.ReadAll(rc)
+	st.ingests[mf.Layers[0].Digest] = b[:len(b)/2]
+	clk := newFakeClock()
+	_, err := testClient(clk, func(o *Options) { o.Parallel = 1 }).Fetch(t.Context(), ref, nil, st, nil)
+	if !errors.Is(err, cause.ProtocolError) || !strings.Contains(err.Error(), "Content-Range") {
+		t.Fatalf("err = %v, want ProtocolError about the Content-Range", err)
+	}
+	if w := clk.Waits(); len(w) != 0 {
+		t.Fatalf("waits %v", w)
 	}
 }
