@@ -10,5 +10,8 @@
 // and read the details (message, the wait a registry asked for) with
 // errors.As into *Error. Messages never contain credentials.
 //
+// Retryable(err) is the one rule for whether trying again, unchanged, can
+// help: the registry client's retry loop consults it and nothing else.
+//
 // This file set is the single source of truth for cause reasons and hints.
 package cause

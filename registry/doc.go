@@ -27,8 +27,8 @@
 //
 // Retries: within one call, every failure whose cause is retryable
 // (cause.Retryable, the one rule: broken or refused connections, timeouts,
-// stalls, 5xx, 408, 429, digest mismatches) is retried up to
-// Retry.Attempts times (default 5) with jittered exponential backoff
+// stalls, 5xx, 408, 429, digest mismatches) is retried, up to
+// Retry.Attempts attempts (default 5), with jittered exponential backoff
 // (default 500ms doubling to 30s), waiting through Options.Sleep. A
 // Retry-After on a 429 or 503 of any request of the protocol (the /v2/
 // ping and the token exchange included) replaces the backoff when it is
