@@ -49,12 +49,12 @@ type envelope struct {
 
 // manifestTypes are the media types of manifests and indexes.
 var manifestTypes = map[string]bool{
-	"application/vnd.docker.distribution.manifest.v2+json":        true,
-	"application/vnd.docker.distribution.manifest.list.v2+json":   true,
-	"application/vnd.docker.distribution.manifest.v1+json":        true,
-	"application/vnd.docker.distribution.manifest.v1+prettyjws":   true,
-	"application/vnd.oci.image.manifest.v1+json":                  true,
-	"application/vnd.oci.image.index.v1+json":                     true,
+	"application/vnd.docker.distribution.manifest.v2+json":      true,
+	"application/vnd.docker.distribution.manifest.list.v2+json": true,
+	"application/vnd.docker.distribution.manifest.v1+json":      true,
+	"application/vnd.docker.distribution.manifest.v1+prettyjws": true,
+	"application/vnd.oci.image.manifest.v1+json":                true,
+	"application/vnd.oci.image.index.v1+json":                   true,
 }
 
 // Parse reads an envelope and returns its manifest pushes, in order.

@@ -142,10 +142,10 @@ func TestParse(t *testing.T) {
 		t.Fatalf("%+v", p)
 	}
 	for body, want := range map[string]int{
-		`{"events":[{"action":"pull","target":{"mediaType":"application/vnd.oci.image.manifest.v1+json","repository":"a"}}]}`:  0,
-		`{"events":[{"action":"delete","target":{"repository":"a","digest":"sha256:ab"}}]}`:                                       0,
+		`{"events":[{"action":"pull","target":{"mediaType":"application/vnd.oci.image.manifest.v1+json","repository":"a"}}]}`:          0,
+		`{"events":[{"action":"delete","target":{"repository":"a","digest":"sha256:ab"}}]}`:                                            0,
 		`{"events":[{"action":"push","target":{"mediaType":"application/x-new","repository":"a","url":"http://r/v2/a/manifests/t"}}]}`: 1,
-		`{"events":[{"action":"push","target":{"mediaType":"application/vnd.oci.image.index.v1+json","repository":"a"}}]}`:   1,
+		`{"events":[{"action":"push","target":{"mediaType":"application/vnd.oci.image.index.v1+json","repository":"a"}}]}`:             1,
 		`{}`: 0,
 	} {
 		ps, err := notify.Parse([]byte(body))
