@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"testing"
 
 	ctrdocker "github.com/containerd/containerd/v2/core/remotes/docker"
@@ -46,11 +47,25 @@ func theirs(t testing.TB, root, host string) ([]view, error) {
 	return out, nil
 }
 
+// norm canonicalizes header keys (containerd keeps them as written).
 func norm(h http.Header) http.Header {
 	if len(h) == 0 {
 		return nil
 	}
-	return h
+	out := http.Header{}
+	for k, v := range h {
+		if len(v) == 0 {
+			continue // an empty list sends nothing
+		}
+		out[http.CanonicalHeaderKey(k)] = append(out[http.CanonicalHeaderKey(k)], v...)
+	}
+	for _, v := range out {
+		sort.Strings(v)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 var _ = ctrdocker.HostCapabilityPull // the bit values hosts.Capability mirrors

@@ -63,7 +63,9 @@ type Endpoint struct {
 	// Client lists client certificate and key files; an empty key means
 	// the key is in the certificate file.
 	Client [][2]string
-	// Header is sent with every request to the endpoint.
+	// Header is sent with every request to the endpoint (keys in
+	// canonical form; containerd keeps them as written, which HTTP treats
+	// alike).
 	Header http.Header
 	// DialTimeout is dial_timeout; 0 when not set.
 	DialTimeout time.Duration

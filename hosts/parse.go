@@ -183,10 +183,14 @@ func parseEntry(server, dir string, c fileEntry) (Endpoint, *ParseError) {
 		for k, v := range c.Header {
 			switch v := v.(type) {
 			case string:
-				e.Header[k] = []string{v}
+				e.Header.Add(k, v)
 			case []any:
-				if e.Header[k], err = strings_(v, nil); err != nil {
+				vs, err := strings_(v, nil)
+				if err != nil {
 					return e, &ParseError{Field: "header." + k, Err: err}
+				}
+				for _, x := range vs {
+					e.Header.Add(k, x)
 				}
 			default:
 				return e, &ParseError{Field: "header." + k, Err: fmt.Errorf("want a string or a list of strings, got %T", v)}

@@ -39,7 +39,7 @@ ca = "root.pem"
 	m := eps[0]
 	dir := filepath.Dir(file)
 	if m.String() != "http://mirror.example:5000/v2" || m.Capabilities != hosts.Pull|hosts.Resolve || !m.Mirror ||
-		m.SkipVerify == nil || !*m.SkipVerify || m.DialTimeout != 2*time.Second || m.Header["x-mirror"][0] != "yes" {
+		m.SkipVerify == nil || !*m.SkipVerify || m.DialTimeout != 2*time.Second || m.Header.Get("X-Mirror") != "yes" {
 		t.Errorf("mirror: %+v", m)
 	}
 	if strings.Join(m.CA, " ") != "/abs/ca.pem "+filepath.Join(dir, "rel/ca.pem") {

@@ -82,7 +82,7 @@ func TestDockerHubQuotaOn429(t *testing.T) {
 			if r.Method == "GET" && !first.Swap(true) {
 				w.Header().Set("ratelimit-remaining", "0;w=21600")
 				w.Header().Set("docker-ratelimit-source", "192.0.2.1")
-				http.Error(w, `{"errors":[{"code":"TOOMANYREQUESTS","message":"You have reached your pull rate limit."}]}`, 429)
+				http.Error(w, `{"errors":[{"code":"TOOMANYREQUESTS","message":"You have reached your pull rate limit."}]}`, http.StatusTooManyRequests)
 				return
 			}
 			w.Header().Set("ratelimit-remaining", "99;w=21600")
