@@ -2,7 +2,9 @@
 // one Throttle, shared by every pull, decides when a request may leave.
 //
 // Three limits apply per registry host (filed under Key: the lower-cased
-// host[:port], default ports removed):
+// host[:port] of the request's URL, default ports removed; a blob that a
+// registry redirects to a CDN or a token fetched from an auth host is
+// admitted under that other host's name):
 //
 //  1. A shared wait. When any response from the host is a 429, or a 503
 //     with Retry-After, no request to that host is sent before the wait
