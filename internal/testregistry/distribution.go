@@ -162,6 +162,9 @@ func renderConfig(c *config, addr, storage, htpasswdPath string) string {
 		fmt.Fprintf(&b, "auth:\n  token:\n    realm: %s\n    service: %s\n    issuer: %s\n    rootcertbundle: %s\n",
 			q(c.token.realm), q(c.token.service), q(c.token.issuer), q(c.token.rootCertBundle))
 	}
+	for _, y := range c.extraYAML {
+		b.WriteString(y)
+	}
 	return b.String()
 }
 

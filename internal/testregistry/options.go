@@ -20,6 +20,7 @@ type config struct {
 	deleteEnabled bool
 	middleware    []func(http.Handler) http.Handler
 	ggcrOpts      []registry.Option
+	extraYAML     []string // top-level config sections (extra.go)
 }
 
 type tokenAuth struct {
