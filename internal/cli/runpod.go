@@ -33,6 +33,9 @@ pod succeeded, 1 when it failed.`,
 			if len(files) == 0 {
 				return &usageError{errors.New("must specify -f")}
 			}
+			if err := a.check(); err != nil {
+				return err
+			}
 			docs, err := manifest.Read(files, cmd.InOrStdin())
 			if err != nil {
 				return kubeError(cmd.ErrOrStderr(), err)
