@@ -68,6 +68,7 @@ a person can act on.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(
 		newPullCmd(g),
+		newLoadCmd(g),
 		newImagesCmd(g),
 		newRmiCmd(g),
 		newGCCmd(g),
