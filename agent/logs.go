@@ -95,3 +95,9 @@ func latestLog(dir string) (string, error) {
 	}
 	return best, nil
 }
+
+// Logs writes a container's log to w (the newest attempt); follow keeps
+// reading until the container stops running or ctx ends.
+func (a *Agent) Logs(ctx context.Context, namespace, name, container string, follow bool, w io.Writer) error {
+	return logSource{a}.Logs(ctx, namespace, name, container, follow, w)
+}

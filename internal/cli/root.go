@@ -41,6 +41,10 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if err == nil {
 		return exitOK
 	}
+	var exit *exitError
+	if errors.As(err, &exit) {
+		return exit.code
+	}
 	var reported *reportedError
 	if errors.As(err, &reported) {
 		return exitFailed
@@ -120,6 +124,16 @@ type reportedError struct{ err error }
 
 func (e *reportedError) Error() string { return e.err.Error() }
 func (e *reportedError) Unwrap() error { return e.err }
+
+// exitError ends the command with a given exit status and no message
+// (run-pod exits with its container's exit code).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
 
 // printFailure prints an error as "reason: message" and its hint.
 func printFailure(w io.Writer, err error) {
