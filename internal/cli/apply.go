@@ -20,7 +20,8 @@ func newApplyCmd(g *globals) *cobra.Command {
 		Short: "Create or update Pods, Secrets, ServiceAccounts and Namespaces in the agent",
 		Long: `Create or update objects from files, directories or stdin (multi-document
 YAML or JSON). Every document is decoded, defaulted and validated before any is
-sent: a bad document changes nothing.`,
+sent, and the agent applies them all in one transaction: a bad document, or a
+failure on the server's side for any of them, changes nothing.`,
 		Args: exactArgs(0, "none (use -f)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(files) == 0 {
@@ -29,6 +30,9 @@ sent: a bad document changes nothing.`,
 			docs, err := manifest.Read(files, cmd.InOrStdin())
 			if err != nil {
 				return kubeError(cmd.ErrOrStderr(), err)
+			}
+			if len(docs) == 0 {
+				return kubeError(cmd.ErrOrStderr(), errors.New("no objects passed to apply"))
 			}
 			for _, d := range docs {
 				obj := d.Object
@@ -45,13 +49,17 @@ sent: a bad document changes nothing.`,
 			if err != nil {
 				return err
 			}
-			for _, d := range docs {
-				obj, action, err := c.Apply(cmd.Context(), d.Object)
-				if err != nil {
-					return kubeError(cmd.ErrOrStderr(), err)
-				}
-				kind, _ := manifest.KindOf(obj)
-				fmt.Fprintf(cmd.OutOrStdout(), "%s/%s %s\n", strings.ToLower(kind.Name), obj.GetName(), action)
+			objs := make([]manifest.Object, len(docs))
+			for i, d := range docs {
+				objs[i] = d.Object
+			}
+			res, err := c.ApplyAll(cmd.Context(), objs...)
+			if err != nil {
+				return kubeError(cmd.ErrOrStderr(), err)
+			}
+			for _, r := range res {
+				kind, _ := manifest.KindOf(r.Object)
+				fmt.Fprintf(cmd.OutOrStdout(), "%s/%s %s\n", strings.ToLower(kind.Name), r.Object.GetName(), r.Action)
 			}
 			return nil
 		},
