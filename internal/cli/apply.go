@@ -99,6 +99,7 @@ func newDeleteCmd(g *globals) *cobra.Command {
 		},
 	}
 	k.register(cmd.Flags(), false)
+	cmd.ValidArgsFunction = completeKindThenNames(&k, completeKinds)
 	return cmd
 }
 

@@ -70,6 +70,7 @@ func newGetCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVarP(&o.output, "output", "o", "", "output format: wide, yaml or json")
 	cmd.Flags().BoolVarP(&o.watch, "watch", "w", false, "after listing, watch for changes")
 	cmd.Flags().BoolVar(&o.noHead, "no-headers", false, "print no header line")
+	cmd.ValidArgsFunction = completeKindThenNames(&o.k, completeKinds)
 	return cmd
 }
 

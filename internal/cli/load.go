@@ -53,7 +53,7 @@ annotation, or docker's RepoTags); --name names a single image instead.`,
 				defer cs.Close()
 				s = cs
 			} else {
-				ls, err := g.openStore()
+				ls, err := g.openStoreForWrite()
 				if err != nil {
 					return err
 				}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -80,6 +81,10 @@ func runPull(cmd *cobra.Command, g *globals, o *pullOptions, image string) error
 	if o.output != "" && o.output != "json" {
 		return &usageError{fmt.Errorf("unknown output format %q: supported: json", o.output)}
 	}
+	if err := errors.Join(checkPositive("max-concurrent-downloads", o.parallel),
+		checkRegistryHosts("insecure-registry", o.insecure), checkFileFlag("authfile", o.creds.authfile)); err != nil {
+		return err
+	}
 	pol, err := policy.Parse(o.policy)
 	if err != nil {
 		return &usageError{fmt.Errorf("--policy: %w", err)}
@@ -102,7 +107,7 @@ func runPull(cmd *cobra.Command, g *globals, o *pullOptions, image string) error
 		defer cs.Close()
 		s = cs
 	} else {
-		ls, err := g.openStore()
+		ls, err := g.openStoreForWrite()
 		if err != nil {
 			return report(stdout, stderr, o.output, pull.Result{Image: image}, err)
 		}

@@ -66,6 +66,7 @@ registry credentials, backoff, reasons) and explains every failure with a cause
 a person can act on.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       Version(),
 	}
 	root.PersistentFlags().StringVar(&g.store, "store", "", "image store directory (default $"+envStoreDir+", else $XDG_DATA_HOME/pullwarden/store)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
@@ -97,12 +98,22 @@ func (g *globals) storeDir() string {
 	return ocilayout.DefaultDir()
 }
 
+// openStore opens the store for a command that reads it (images, rmi,
+// gc): an explicit --store that does not exist is an error, not a new
+// empty store.
 func (g *globals) openStore() (*ocilayout.Store, error) {
-	s, err := ocilayout.Open(g.storeDir())
-	if err != nil {
-		return nil, err
+	if g.store != "" {
+		if _, err := os.Stat(g.store); err != nil {
+			return nil, &usageError{fmt.Errorf("--store %s: %w (pull or load creates a store)", g.store, unwrapPathError(err))}
+		}
 	}
-	return s, nil
+	return ocilayout.Open(g.storeDir())
+}
+
+// openStoreForWrite opens the store for a command that writes images into
+// it (pull, load), creating it when needed.
+func (g *globals) openStoreForWrite() (*ocilayout.Store, error) {
+	return ocilayout.Open(g.storeDir())
 }
 
 func (g *globals) logger(w io.Writer) *slog.Logger {

@@ -27,7 +27,10 @@ func (a *agentFlags) check() error {
 	if a.cfg.PauseImage == "" {
 		return &usageError{errors.New("--pause-image is required: the CRI needs a pod sandbox (pause) image from a registry this machine can reach")}
 	}
-	return nil
+	if err := checkRegistryHosts("insecure-registry", a.cfg.Insecure); err != nil {
+		return err
+	}
+	return checkFileFlag("authfile", a.cfg.AuthFile)
 }
 
 func newServeCmd(g *globals) *cobra.Command {
