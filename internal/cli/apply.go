@@ -69,40 +69,6 @@ failure on the server's side for any of them, changes nothing.`,
 	return cmd
 }
 
-func newDeleteCmd(g *globals) *cobra.Command {
-	var k kubeFlags
-	cmd := &cobra.Command{
-		Use:   "delete KIND NAME...",
-		Short: "Delete objects; a deleted pod's pulls are canceled and its containers stopped",
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) < 2 {
-				return &usageError{fmt.Errorf("%q needs KIND and at least one NAME", cmd.CommandPath())}
-			}
-			return nil
-		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			kind, ok := kindByArg(args[0])
-			if !ok {
-				return kubeError(cmd.ErrOrStderr(), fmt.Errorf("the server doesn't have a resource type %q", args[0]))
-			}
-			c, err := k.client()
-			if err != nil {
-				return err
-			}
-			for _, name := range args[1:] {
-				if _, err := c.Delete(cmd.Context(), kind, k.ns(), name); err != nil {
-					return kubeError(cmd.ErrOrStderr(), err)
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s %q deleted\n", strings.ToLower(kind.Name), name)
-			}
-			return nil
-		},
-	}
-	k.register(cmd.Flags(), false)
-	cmd.ValidArgsFunction = completeKindThenNames(&k, completeKinds)
-	return cmd
-}
-
 // kindByArg accepts kubectl's spellings: pod, pods, po, Pod.
 func kindByArg(s string) (manifest.Kind, bool) {
 	short := map[string]string{"po": "pods", "sa": "serviceaccounts", "ns": "namespaces", "ev": "events"}
