@@ -3,9 +3,12 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,13 +17,14 @@ import (
 
 	"github.com/pullwarden/pullwarden/agent"
 	"github.com/pullwarden/pullwarden/internal/testcontainerd"
+	"github.com/pullwarden/pullwarden/manifest"
 	"github.com/pullwarden/pullwarden/objects"
 	"github.com/pullwarden/pullwarden/runtime/cri"
 )
 
 // runSleeper starts an in-process agent, runs a pod whose container
 // sleeps, waits until it runs and stops the agent.
-func runSleeper(ctx context.Context, t *testing.T, cfg agent.Config, busybox string) {
+func runSleeper(ctx context.Context, t *testing.T, cfg agent.Config, busybox string, beforeStop ...func(*agent.Agent)) {
 	t.Helper()
 	a, err := agent.Start(ctx, cfg)
 	if err != nil {
@@ -43,6 +47,9 @@ func runSleeper(ctx context.Context, t *testing.T, cfg agent.Config, busybox str
 		cur, err := objects.GetAs[*corev1.Pod](ctx, a.Objects(), "default", "sleeper")
 		return err == nil && len(cur.Status.ContainerStatuses) == 1 && cur.Status.ContainerStatuses[0].State.Running != nil
 	})
+	for _, f := range beforeStop {
+		f(a)
+	}
 	stop()
 	if err := <-ran; err != nil {
 		t.Errorf("Run: %v", err)
@@ -106,6 +113,25 @@ func TestTeardown(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join(dir, "state.db")); err != nil {
 			t.Errorf("reset without --remove-data removed the objects: %v", err)
+		}
+	})
+	// A pod deleted right before the agent stops is torn down before the
+	// agent releases containerd and the database: no shim survives, and
+	// the backoff is saved into an open database.
+	t.Run("delete-then-stop", func(t *testing.T) {
+		dir := teardownDir(t)
+		var log bytes.Buffer
+		cfg := agent.Config{DataDir: dir, PauseImage: b.pauseRef, Logger: slog.New(slog.NewTextHandler(&log, nil))}
+		runSleeper(ctx, t, cfg, b.busyboxRef, func(a *agent.Agent) {
+			if _, err := a.Objects().Delete(ctx, manifest.Pod, "default", "sleeper"); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if shims, _, _ := leftovers(dir); shims != 0 {
+			t.Errorf("%d shims left after a delete and a stop", shims)
+		}
+		if strings.Contains(log.String(), "database not open") {
+			t.Errorf("the agent wrote after closing its database:\n%s", log.String())
 		}
 	})
 	t.Run("drain-on-exit", func(t *testing.T) {
