@@ -38,8 +38,12 @@ kube:
 build:
 	$(GO) build -o bin/pullwarden ./cmd/pullwarden
 
+# go test -json through scripts/internal/testfmt: a line per package as soon
+# as it finishes (plain go test prints results in package order, so a slow
+# package early in the list hid every result for minutes), failures with
+# their output, the slowest tests and the total time.
 test: deps
-	PULLWARDEN_REQUIRE_REAL=1 $(GO) test $(RACE) -timeout $(TESTTIMEOUT) ./...
+	PULLWARDEN_REQUIRE_REAL=1 bash -o pipefail -c '$(GO) test $(RACE) -json -timeout $(TESTTIMEOUT) ./... | $(GO) run ./scripts/internal/testfmt'
 
 # Go files that gofmt checks: all but testdata and vendored ones.
 GOFILES = find . -name '*.go' -not -path './.git/*' -not -path '*/testdata/*' -not -path './vendor/*' -print0

@@ -7,6 +7,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
+	"time"
 
 	"github.com/pullwarden/pullwarden/apiserver"
 	"github.com/pullwarden/pullwarden/credential"
@@ -38,48 +40,72 @@ type Agent struct {
 	// that binds new pods to this node.
 	scheduler *event.Recorder
 	closers   []func() error
+	// drained is set when Run stopped every pod on its way out.
+	drained bool
+	// removals are the pod removals under way (Run waits for them).
+	removals sync.WaitGroup
+	// unlock releases the data directory's lock, last of all.
+	unlock func() error
 }
 
-// Start opens the database, connects to (or starts) containerd, pulls the
-// pause image and starts serving the API. Run then runs the pods.
-func Start(ctx context.Context, cfg Config) (a *Agent, err error) {
+// Start locks the data directory, opens the database, connects to (or
+// starts) containerd and waits for its CRI, pulls the pause image and
+// starts listening. Run then runs the pods. On error everything Start
+// acquired is released again: the lock, the database and a private
+// containerd it started.
+func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	cfg = cfg.Defaults()
 	if cfg.PauseImage == "" {
-		return nil, errors.New("agent: a pause image is required (--pause-image): the CRI needs one for pod sandboxes")
+		return nil, ErrNoPauseImage
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, err
 	}
-	a = &Agent{cfg: cfg}
-	defer func() {
-		if err != nil {
-			a.Close()
-		}
-	}()
-	if a.objects, err = objects.Open(filepath.Join(cfg.DataDir, "state.db"), objects.WithClock(cfg.Clock.Now), objects.WithLogger(cfg.Logger), objects.WithNodeName(cfg.NodeName)); err != nil {
+	a := &Agent{cfg: cfg}
+	if err := a.start(ctx); err != nil {
+		a.Close()
 		return nil, err
+	}
+	return a, nil
+}
+
+// ErrNoPauseImage is Start's error for a Config without PauseImage.
+var ErrNoPauseImage = errors.New("agent: a pause image is required (--pause-image): the CRI needs one for pod sandboxes")
+
+func (a *Agent) start(ctx context.Context) error {
+	cfg := a.cfg
+	release, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	a.unlock = release
+	if a.objects, err = objects.Open(filepath.Join(cfg.DataDir, "state.db"), objects.WithClock(cfg.Clock.Now), objects.WithLogger(cfg.Logger), objects.WithNodeName(cfg.NodeName)); err != nil {
+		return err
 	}
 	a.closers = append(a.closers, a.objects.Close)
 	address, err := a.containerd(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if a.store, err = cstore.Open(ctx, address, cstore.WithLogger(cfg.Logger)); err != nil {
-		return nil, fmt.Errorf("containerd at %s: %w", address, err)
-	}
-	a.closers = append(a.closers, a.store.Close)
-	if a.runtime, err = cri.New(ctx, address, cri.WithLogger(cfg.Logger)); err != nil {
-		return nil, fmt.Errorf("containerd CRI at %s: %w", address, err)
+	wait, cancel := context.WithTimeout(ctx, cfg.CRITimeout)
+	a.runtime, err = cri.Dial(wait, address, cri.WithLogger(cfg.Logger))
+	cancel()
+	if err != nil {
+		return fmt.Errorf("containerd at %s: %w", address, err)
 	}
 	a.closers = append(a.closers, a.runtime.Close)
+	if a.store, err = cstore.Open(ctx, address, cstore.WithLogger(cfg.Logger)); err != nil {
+		return fmt.Errorf("containerd at %s: %w", address, err)
+	}
+	a.closers = append(a.closers, a.store.Close)
 	client := registry.New(registry.Options{Insecure: cfg.Insecure, Logger: cfg.Logger})
 	a.puller = pull.New(a.store, client, pull.WithLogger(cfg.Logger), pull.WithNow(cfg.Clock.Now))
 	if _, err := a.puller.Pull(ctx, pull.Request{Image: cfg.PauseImage, Policy: policy.IfNotPresent}); err != nil {
-		return nil, fmt.Errorf("pause image %s: %w", cfg.PauseImage, err)
+		return fmt.Errorf("pause image %s: %w", cfg.PauseImage, err)
 	}
 	node, warnings, err := credential.LoadDockerConfig(ctx, cfg.AuthFile)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, w := range warnings {
 		cfg.Logger.Warn("node credentials", "source", w.Source, "problem", w.Message)
@@ -93,12 +119,25 @@ func Start(ctx context.Context, cfg Config) (a *Agent, err error) {
 		Clock: cfg.Clock, LogDir: filepath.Join(cfg.DataDir, "pods"), NodeKeyring: node,
 		State: objs, Logger: cfg.Logger,
 	}); err != nil {
-		return nil, err
+		return err
 	}
 	if a.listener, err = apiserver.Listen(cfg.Listen); err != nil {
-		return nil, err
+		return err
 	}
-	return a, nil
+	a.closers = append(a.closers, a.closeListener)
+	return nil
+}
+
+// closeListener closes the API listener unless Run served (and closed) it.
+func (a *Agent) closeListener() error {
+	if a.listener == nil {
+		return nil
+	}
+	err := a.listener.Close()
+	if errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
 }
 
 // Address is where the API listens.
@@ -108,7 +147,10 @@ func (a *Agent) Address() string { return a.cfg.Listen }
 func (a *Agent) Objects() *objects.Store { return a.objects }
 
 // Run serves the API and runs the pods until ctx ends. Containers keep
-// running when it returns: a restarted agent adopts them.
+// running when it returns: a restarted agent adopts them. Before it
+// returns, the removals of deleted pods under way have finished and the
+// workers have stopped, so that Close can release the database and
+// containerd under nobody's feet.
 func (a *Agent) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -120,16 +162,38 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	watched := make(chan error, 1)
 	go func() { watched <- a.watchPods(ctx) }()
+	housekept := make(chan error, 1)
+	go func() { housekept <- a.housekeeping(ctx) }()
 	var err error
+	pending := 3
 	select {
 	case err = <-served:
 	case err = <-watched:
+	case err = <-housekept:
 	case <-ctx.Done():
+		pending++
 	}
 	cancel()
+	for range pending - 1 {
+		select {
+		case <-served:
+		case <-watched:
+		case <-housekept:
+		}
+	}
+	a.removals.Wait()
 	a.pods.Stop()
 	if errors.Is(err, context.Canceled) {
 		err = nil
+	}
+	if a.cfg.DrainOnExit {
+		// ctx has ended: the drain gets its own deadline.
+		dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), defaultGrace+30*time.Second)
+		n, derr := a.drain(dctx)
+		dcancel()
+		a.drained = true
+		a.cfg.Logger.Info("drained: pods stopped and their sandboxes removed", "sandboxes", n)
+		err = errors.Join(err, derr)
 	}
 	return err
 }
@@ -142,6 +206,16 @@ func (a *Agent) Close() {
 	}
 	a.closers = nil
 	a.stopContainerd()
+	if a.drained && a.private() {
+		var r TeardownReport
+		if err := a.sweep(&r); err != nil {
+			a.cfg.Logger.Warn("detaching mounts after the drain", "error", err)
+		}
+	}
+	if a.unlock != nil {
+		_ = a.unlock()
+		a.unlock = nil
+	}
 }
 
 // DeletePod deletes a pod and waits until its containers are stopped and

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/pullwarden/pullwarden/apiserver"
 	"github.com/pullwarden/pullwarden/clock"
@@ -37,8 +38,18 @@ type Config struct {
 	// AuthFile is a docker config.json with the node's own registry
 	// credentials ("" looks in $DOCKER_CONFIG and ~/.docker).
 	AuthFile string
-	Logger   *slog.Logger
-	Clock    clock.Clock
+	// DrainOnExit makes Run stop every pod and remove its sandbox before
+	// it returns, and Close then kill leftover shims and detach the mounts
+	// under the data directory: nothing of the agent keeps running. Default
+	// false: containers keep running across a restart and are adopted, as
+	// under a kubelet.
+	DrainOnExit bool
+	// CRITimeout bounds the wait for containerd's CRI at start-up (a
+	// containerd that has just started serves its socket before its CRI
+	// is ready). Default 60s.
+	CRITimeout time.Duration
+	Logger     *slog.Logger
+	Clock      clock.Clock
 }
 
 // DefaultDataDir is $PULLWARDEN_DATA_DIR, else $XDG_DATA_HOME/pullwarden/agent,
@@ -79,6 +90,9 @@ func (c Config) Defaults() Config {
 	}
 	if c.NodeIP == "" {
 		c.NodeIP = "127.0.0.1"
+	}
+	if c.CRITimeout <= 0 {
+		c.CRITimeout = 60 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

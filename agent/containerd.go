@@ -13,6 +13,13 @@ import (
 	"github.com/pullwarden/pullwarden/runtime/cri"
 )
 
+// ContainerdSocket is the socket of the private containerd of an agent
+// with the given data directory ("auto"), where `pullwarden pull --node`
+// and `pullwarden load --node` put images.
+func ContainerdSocket(dataDir string) string {
+	return cri.PathsFor(filepath.Join(dataDir, "containerd")).Socket
+}
+
 // containerd returns the address of the containerd to use. For "auto" it is
 // a private daemon under the data dir: the one an earlier run left serving
 // (after a kill -9 it keeps running with its containers), or a new one.

@@ -15,6 +15,16 @@
 // reuses the one an earlier run left behind (after a kill -9 the daemon and
 // the containers keep running, and the restarted agent adopts them).
 //
+// Lifecycle: Start locks the data directory (DATA_DIR/agent.pid, a flock
+// holding the agent's pid: a second agent gets AlreadyRunningError), waits
+// for containerd's CRI (Config.CRITimeout), and releases everything it
+// acquired when it fails. Run feeds the pod manager with an informer's
+// semantics (list, watch from the list's version, relist when the watch
+// ends, so pods deleted in between are removed), collects expired backoff
+// entries every pod.HousekeepingPeriod, and before it returns waits for the
+// removals under way. Containers keep running after Run unless
+// Config.DrainOnExit; Reset tears down what a stopped agent left.
+//
 // Pods run in the node's network namespace: the agent configures no CNI.
 //
 // The state (objects and the pull and crash-loop backoff) lives in a bbolt

@@ -10,8 +10,10 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/pullwarden/pullwarden/objects"
+	"github.com/pullwarden/pullwarden/reason"
 	"github.com/pullwarden/pullwarden/runtime/cri"
 )
 
@@ -23,10 +25,13 @@ func (l logSource) Logs(ctx context.Context, namespace, name, container string, 
 	if err != nil {
 		return err
 	}
+	if err := logStatus(p, container); err != nil {
+		return err
+	}
 	dir := filepath.Join(l.a.cfg.DataDir, "pods", fmt.Sprintf("%s_%s_%s", p.Namespace, p.Name, p.UID), container)
 	path, err := latestLog(dir)
 	if err != nil {
-		return fmt.Errorf("container %q in pod %q is waiting to start: no logs yet", container, name)
+		return apierrors.NewBadRequest(reason.LogsNoneYet(container, name))
 	}
 	done := func() bool {
 		cur, err := objects.GetAs[*corev1.Pod](ctx, l.a.objects, namespace, name)
@@ -49,6 +54,29 @@ func (l logSource) Logs(ctx context.Context, namespace, name, container string, 
 	})
 }
 
+// logStatus is the kubelet's check before it serves a container's log: a
+// container that never ran has none, and the answer (BadRequest, as the API
+// server relays it) says why, by its waiting reason.
+func logStatus(p *corev1.Pod, container string) error {
+	var st *corev1.ContainerStatus
+	for _, list := range [][]corev1.ContainerStatus{p.Status.InitContainerStatuses, p.Status.ContainerStatuses} {
+		for i := range list {
+			if list[i].Name == container {
+				st = &list[i]
+			}
+		}
+	}
+	switch {
+	case st == nil:
+		return apierrors.NewBadRequest(reason.LogsNotAvailable(container, p.Name))
+	case st.State.Running != nil, st.State.Terminated != nil, st.LastTerminationState.Terminated != nil:
+		return nil
+	case st.State.Waiting != nil:
+		return apierrors.NewBadRequest(reason.LogsWaiting(container, p.Name, st.State.Waiting.Reason))
+	}
+	return apierrors.NewBadRequest(reason.LogsNoneYet(container, p.Name))
+}
+
 // latestLog is the log file of the newest attempt, DIR/<n>.log.
 func latestLog(dir string) (string, error) {
 	entries, err := os.ReadDir(dir)
@@ -66,4 +94,10 @@ func latestLog(dir string) (string, error) {
 		return "", os.ErrNotExist
 	}
 	return best, nil
+}
+
+// Logs writes a container's log to w (the newest attempt); follow keeps
+// reading until the container stops running or ctx ends.
+func (a *Agent) Logs(ctx context.Context, namespace, name, container string, follow bool, w io.Writer) error {
+	return logSource{a}.Logs(ctx, namespace, name, container, follow, w)
 }

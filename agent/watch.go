@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -10,45 +11,134 @@ import (
 
 	"github.com/pullwarden/pullwarden/event"
 	"github.com/pullwarden/pullwarden/manifest"
+	"github.com/pullwarden/pullwarden/objects"
+	"github.com/pullwarden/pullwarden/pod"
 	"github.com/pullwarden/pullwarden/reason"
 )
 
-// watchPods feeds the pod manager from the object store. Status writes
-// (the manager's own) do not wake it: only changes of spec and metadata do.
+// podRunner is what the pod watcher drives: *pod.Manager.
+type podRunner interface {
+	Update(ctx context.Context, p *corev1.Pod)
+	Remove(ctx context.Context, uid types.UID)
+}
+
+// podWatcher feeds the pod manager from the object store with an
+// informer's semantics: list, then watch from the list's resourceVersion;
+// when the watch ends, list again and reconcile, so that a pod deleted
+// while no watch was open is removed all the same. Status writes (the
+// manager's own) do not wake it: only changes of spec and metadata do.
+type podWatcher struct {
+	objects   *objects.Store
+	pods      podRunner
+	scheduler *event.Recorder
+	node      string
+	// remove runs a removal in the background (the agent counts them).
+	remove func(uid types.UID)
+	// watch opens a watch; default objects.Store.Watch.
+	watch func(ctx context.Context, rv string) (<-chan objects.Event, error)
+	// seen maps the UIDs given to pods to the fingerprint last given.
+	seen map[types.UID]string
+}
+
 func (a *Agent) watchPods(ctx context.Context) error {
-	seen := map[types.UID]string{}
+	w := &podWatcher{objects: a.objects, pods: a.pods, scheduler: a.scheduler, node: a.cfg.NodeName,
+		remove: func(uid types.UID) { a.removeInBackground(ctx, uid) }}
+	return w.run(ctx)
+}
+
+// removeInBackground removes a pod's containers without holding up the
+// watch; Run waits for every removal before it returns.
+func (a *Agent) removeInBackground(ctx context.Context, uid types.UID) {
+	a.removals.Add(1)
+	go func() {
+		defer a.removals.Done()
+		a.pods.Remove(context.WithoutCancel(ctx), uid)
+	}()
+}
+
+func (w *podWatcher) run(ctx context.Context) error {
+	if w.seen == nil {
+		w.seen = map[types.UID]string{}
+	}
+	if w.watch == nil {
+		w.watch = func(ctx context.Context, rv string) (<-chan objects.Event, error) {
+			return w.objects.Watch(ctx, manifest.Pod, "", objects.FromResourceVersion(rv))
+		}
+	}
 	for ctx.Err() == nil {
-		ch, err := a.objects.Watch(ctx, manifest.Pod, "")
-		if err != nil {
-			return err
-		}
-		for ev := range ch {
-			p, ok := ev.Object.(*corev1.Pod)
-			if !ok {
-				continue
-			}
-			switch ev.Type {
-			case watch.Added, watch.Modified:
-				fp := fingerprint(p)
-				if seen[p.UID] == fp {
-					continue
+		rv, err := w.relist(ctx)
+		if err == nil {
+			var ch <-chan objects.Event
+			if ch, err = w.watch(ctx, rv); err == nil {
+				for ev := range ch {
+					w.handle(ctx, ev)
 				}
-				seen[p.UID] = fp
-				if ev.Type == watch.Added && !scheduled(p) {
-					a.scheduler.Event(event.PodRef(p.Namespace, p.Name, string(p.UID)), reason.TypeNormal,
-						reason.EventScheduled, reason.Scheduled(p.Namespace, p.Name, a.cfg.NodeName))
-				}
-				a.pods.Update(ctx, p)
-			case watch.Deleted:
-				delete(seen, p.UID)
-				go a.pods.Remove(context.WithoutCancel(ctx), p.UID)
 			}
 		}
-		// The watch ended (the agent fell behind, or ctx ended): watch
-		// again; the new watch lists every pod as ADDED.
-		seen = map[types.UID]string{}
+		if err != nil && ctx.Err() == nil {
+			// The store is busy or the version is gone: list again soon.
+			select {
+			case <-ctx.Done():
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
 	}
 	return ctx.Err()
+}
+
+// relist gives the manager every stored pod and removes the pods it runs
+// that are no longer stored. It returns the list's resourceVersion.
+func (w *podWatcher) relist(ctx context.Context) (string, error) {
+	list, rv, err := w.objects.List(ctx, manifest.Pod, "")
+	if err != nil {
+		return "", err
+	}
+	live := map[types.UID]bool{}
+	for _, o := range list {
+		if p, ok := o.(*corev1.Pod); ok {
+			live[p.UID] = true
+			w.upsert(ctx, p)
+		}
+	}
+	for uid := range w.seen {
+		if !live[uid] {
+			delete(w.seen, uid)
+			w.remove(uid)
+		}
+	}
+	return rv, nil
+}
+
+func (w *podWatcher) handle(ctx context.Context, ev objects.Event) {
+	p, ok := ev.Object.(*corev1.Pod)
+	if !ok {
+		return
+	}
+	switch ev.Type {
+	case watch.Added, watch.Modified:
+		w.upsert(ctx, p)
+	case watch.Deleted:
+		if _, known := w.seen[p.UID]; known {
+			delete(w.seen, p.UID)
+			w.remove(p.UID)
+		}
+	}
+}
+
+// upsert hands a new or changed pod to the manager; a new pod that was
+// never synced gets the scheduler's Scheduled event.
+func (w *podWatcher) upsert(ctx context.Context, p *corev1.Pod) {
+	fp := fingerprint(p)
+	old, known := w.seen[p.UID]
+	if known && old == fp {
+		return
+	}
+	w.seen[p.UID] = fp
+	if !known && !scheduled(p) {
+		w.scheduler.Event(event.PodRef(p.Namespace, p.Name, string(p.UID)), reason.TypeNormal,
+			reason.EventScheduled, reason.Scheduled(p.Namespace, p.Name, w.node))
+	}
+	w.pods.Update(ctx, p)
 }
 
 func fingerprint(p *corev1.Pod) string {
@@ -93,4 +183,19 @@ func scheduled(p *corev1.Pod) bool {
 		}
 	}
 	return false
+}
+
+// housekeeping collects expired backoff entries every
+// pod.HousekeepingPeriod until ctx ends.
+func (a *Agent) housekeeping(ctx context.Context) error {
+	for {
+		t := a.cfg.Clock.NewTimer(pod.HousekeepingPeriod)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C():
+			a.pods.Housekeeping()
+		}
+	}
 }

@@ -81,6 +81,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/apis":
 		writeJSON(w, http.StatusOK, metav1.APIGroupList{TypeMeta: metav1.TypeMeta{Kind: "APIGroupList", APIVersion: "v1"}})
 		return
+	case BatchApplyPath:
+		h.serveBatchApply(w, r)
+		return
 	}
 	t, err := parsePath(r.URL.Path)
 	if err != nil {

@@ -12,11 +12,13 @@ import (
 
 // flushWriter flushes after every write so followed logs arrive at once.
 type flushWriter struct {
-	w http.ResponseWriter
-	f http.Flusher
+	w       http.ResponseWriter
+	f       http.Flusher
+	written bool
 }
 
-func (fw flushWriter) Write(p []byte) (int, error) {
+func (fw *flushWriter) Write(p []byte) (int, error) {
+	fw.written = true
 	n, err := fw.w.Write(p)
 	if fw.f != nil {
 		fw.f.Flush()
@@ -66,7 +68,14 @@ func (h *Handler) serveLog(w http.ResponseWriter, r *http.Request, t target) {
 	follow, _ := strconv.ParseBool(q.Get("follow"))
 	w.Header().Set("Content-Type", "text/plain")
 	f, _ := w.(http.Flusher)
-	if err := h.logs.Logs(r.Context(), pod.Namespace, pod.Name, container, follow, flushWriter{w: w, f: f}); err != nil {
+	fw := &flushWriter{w: w, f: f}
+	if err := h.logs.Logs(r.Context(), pod.Namespace, pod.Name, container, follow, fw); err != nil {
+		if !fw.written {
+			// Nothing streamed yet: the answer is the error (a container
+			// that never started has no log), as the API server's.
+			writeError(w, err)
+			return
+		}
 		h.log.Debug("log stream ended", "pod", pod.Name, "container", container, "err", err)
 	}
 }

@@ -37,7 +37,7 @@ var all []*Cause
 // The causes. Reasons are stable: they are part of pullwarden's output.
 var (
 	InvalidImageName    = define("InvalidImageName", false, "fix the image reference: name[:tag][@sha256:digest], lower-case repository")
-	ErrImageNeverPull   = define("ErrImageNeverPull", false, "the pull policy is Never: load the image into the store first or change imagePullPolicy")
+	ErrImageNeverPull   = define("ErrImageNeverPull", false, "the pull policy is Never and the image is not there: put it there first (for the node agent's pods: pullwarden pull IMAGE --node, or pullwarden load ARCHIVE --node) or change imagePullPolicy")
 	RegistryUnreachable = define("RegistryUnreachable", true, "check the registry host name, port, network path and TLS settings")
 	Unauthorized        = define("Unauthorized", false, "provide credentials for this registry (an image pull secret or docker login) or check the repository name")
 	Denied              = define("Denied", false, "the credentials were accepted but lack access to this repository: grant pull rights or use another account")

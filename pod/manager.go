@@ -208,6 +208,7 @@ func (m *Manager) Remove(ctx context.Context, uid types.UID) {
 	w.stop()
 	m.teardown(ctx, w)
 	m.pulls.ResetPrefix(string(uid) + "_")
+	m.forgetCrashes(w.current())
 	m.save()
 
 	m.mu.Lock()

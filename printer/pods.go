@@ -19,6 +19,8 @@ type PodOptions struct {
 	AllNamespaces bool
 	// NoHeaders leaves out the header line (--no-headers).
 	NoHeaders bool
+	// ShowLabels adds a LABELS column (--show-labels).
+	ShowLabels bool
 	// Now is the instant ages are measured from; zero means time.Now().
 	Now time.Time
 }
@@ -65,12 +67,19 @@ func writePods(tw io.Writer, pods []corev1.Pod, opts PodOptions, header bool) er
 		return sorted[i].Name < sorted[j].Name
 	})
 	t := table{columns: podColumns}
+	if opts.ShowLabels {
+		t.columns = append(append([]column{}, podColumns...), column{header: "LABELS"})
+	}
 	var ns []string
 	if opts.AllNamespaces {
 		ns = []string{}
 	}
 	for _, p := range sorted {
-		t.rows = append(t.rows, podRow(p, now))
+		row := podRow(p, now)
+		if opts.ShowLabels {
+			row = append(row, Labels(p.Labels))
+		}
+		t.rows = append(t.rows, row)
 		if ns != nil {
 			ns = append(ns, p.Namespace)
 		}

@@ -20,7 +20,8 @@ func newApplyCmd(g *globals) *cobra.Command {
 		Short: "Create or update Pods, Secrets, ServiceAccounts and Namespaces in the agent",
 		Long: `Create or update objects from files, directories or stdin (multi-document
 YAML or JSON). Every document is decoded, defaulted and validated before any is
-sent: a bad document changes nothing.`,
+sent, and the agent applies them all in one transaction: a bad document, or a
+failure on the server's side for any of them, changes nothing.`,
 		Args: exactArgs(0, "none (use -f)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(files) == 0 {
@@ -29,6 +30,9 @@ sent: a bad document changes nothing.`,
 			docs, err := manifest.Read(files, cmd.InOrStdin())
 			if err != nil {
 				return kubeError(cmd.ErrOrStderr(), err)
+			}
+			if len(docs) == 0 {
+				return kubeError(cmd.ErrOrStderr(), errors.New("no objects passed to apply"))
 			}
 			for _, d := range docs {
 				obj := d.Object
@@ -45,52 +49,23 @@ sent: a bad document changes nothing.`,
 			if err != nil {
 				return err
 			}
-			for _, d := range docs {
-				obj, action, err := c.Apply(cmd.Context(), d.Object)
-				if err != nil {
-					return kubeError(cmd.ErrOrStderr(), err)
-				}
-				kind, _ := manifest.KindOf(obj)
-				fmt.Fprintf(cmd.OutOrStdout(), "%s/%s %s\n", strings.ToLower(kind.Name), obj.GetName(), action)
+			objs := make([]manifest.Object, len(docs))
+			for i, d := range docs {
+				objs[i] = d.Object
+			}
+			res, err := c.ApplyAll(cmd.Context(), objs...)
+			if err != nil {
+				return kubeError(cmd.ErrOrStderr(), err)
+			}
+			for _, r := range res {
+				kind, _ := manifest.KindOf(r.Object)
+				fmt.Fprintf(cmd.OutOrStdout(), "%s/%s %s\n", strings.ToLower(kind.Name), r.Object.GetName(), r.Action)
 			}
 			return nil
 		},
 	}
 	k.register(cmd.Flags(), false)
 	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "file, directory or - for stdin; repeatable")
-	return cmd
-}
-
-func newDeleteCmd(g *globals) *cobra.Command {
-	var k kubeFlags
-	cmd := &cobra.Command{
-		Use:   "delete KIND NAME...",
-		Short: "Delete objects; a deleted pod's pulls are canceled and its containers stopped",
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) < 2 {
-				return &usageError{fmt.Errorf("%q needs KIND and at least one NAME", cmd.CommandPath())}
-			}
-			return nil
-		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			kind, ok := kindByArg(args[0])
-			if !ok {
-				return kubeError(cmd.ErrOrStderr(), fmt.Errorf("the server doesn't have a resource type %q", args[0]))
-			}
-			c, err := k.client()
-			if err != nil {
-				return err
-			}
-			for _, name := range args[1:] {
-				if _, err := c.Delete(cmd.Context(), kind, k.ns(), name); err != nil {
-					return kubeError(cmd.ErrOrStderr(), err)
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s %q deleted\n", strings.ToLower(kind.Name), name)
-			}
-			return nil
-		},
-	}
-	k.register(cmd.Flags(), false)
 	return cmd
 }
 

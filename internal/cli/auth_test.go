@@ -57,8 +57,13 @@ func TestPrivateRegistryFlow(t *testing.T) {
 	store := "--store=" + t.TempDir()
 	var tr transcript
 
-	// No credentials: Unauthorized, honest about what 401 means.
-	out, _, code := tr.run(t, "pull", image, store, "-o", "json", "--authfile", filepath.Join(dir, "none.json"))
+	// No credentials: Unauthorized, honest about what 401 means. (A
+	// missing --authfile is a usage error: an empty one stands for none.)
+	none := filepath.Join(dir, "none.json")
+	if err := os.WriteFile(none, []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := tr.run(t, "pull", image, store, "-o", "json", "--authfile", none)
 	r := decodeReport(t, out)
 	if code == 0 || r.Reason != "Unauthorized" || !strings.Contains(r.Message, "no credentials were sent") {
 		t.Fatalf("anonymous pull: %+v", r)

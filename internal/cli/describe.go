@@ -49,6 +49,7 @@ func newDescribeCmd(g *globals) *cobra.Command {
 		},
 	}
 	k.register(cmd.Flags(), false)
+	cmd.ValidArgsFunction = completePodNames(&k, 1, []string{"pod"})
 	return cmd
 }
 
@@ -76,5 +77,6 @@ func newLogsCmd(g *globals) *cobra.Command {
 	k.register(cmd.Flags(), false)
 	cmd.Flags().StringVarP(&container, "container", "c", "", "container name (default: the only one)")
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing until the container exits")
+	cmd.ValidArgsFunction = completePodNames(&k, 0, nil)
 	return cmd
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -15,42 +16,50 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/pullwarden/pullwarden/apiserver"
+	"github.com/pullwarden/pullwarden/manifest"
 	"github.com/pullwarden/pullwarden/printer"
 )
 
 type getOptions struct {
-	k       kubeFlags
-	output  string
-	watch   bool
-	noHead  bool
-	getNow  func() time.Time
-	command *cobra.Command
+	k          kubeFlags
+	output     string
+	format     outputFormat
+	watch      bool
+	noHead     bool
+	showLabels bool
+	labels     string
+	fields     string
+	getNow     func() time.Time
+	command    *cobra.Command
 }
 
 func newGetCmd(g *globals) *cobra.Command {
 	o := &getOptions{getNow: time.Now}
 	cmd := &cobra.Command{
-		Use:   "get pods|events [NAME]",
-		Short: "List pods or events, with kubectl's columns and STATUS words",
+		Use:   "get pods|events|secrets|serviceaccounts|namespaces [NAME]",
+		Short: "List objects, with kubectl's columns and STATUS words",
 		Example: `  pullwarden get pods -w
   pullwarden get pods -A -o wide
   pullwarden get events`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 1 || len(args) > 2 {
-				return &usageError{fmt.Errorf("%q needs a resource type (pods or events) and at most one NAME", cmd.CommandPath())}
+				return &usageError{fmt.Errorf("%q needs a resource type (pods, events, secrets, serviceaccounts, namespaces) and at most one NAME", cmd.CommandPath())}
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.command = cmd
 			kind, ok := kindByArg(args[0])
-			if !ok || (kind.Resource != "pods" && kind.Resource != "events") {
-				return kubeError(cmd.ErrOrStderr(), fmt.Errorf("the server doesn't have a resource type %q (get supports pods and events)", args[0]))
+			if !ok {
+				return kubeError(cmd.ErrOrStderr(), fmt.Errorf("the server doesn't have a resource type %q", args[0]))
 			}
-			switch o.output {
-			case "", "wide", "yaml", "json":
-			default:
-				return &usageError{fmt.Errorf("unknown output format %q: supported: wide, yaml, json", o.output)}
+			f, err := parseOutput(o.output)
+			if err != nil {
+				return &usageError{err}
+			}
+			o.format = f
+			if o.watch && f.structured() {
+				return &usageError{fmt.Errorf("--watch prints tables only, not -o %s", f.kind)}
 			}
 			c, err := o.k.client()
 			if err != nil {
@@ -60,17 +69,42 @@ func newGetCmd(g *globals) *cobra.Command {
 			if len(args) == 2 {
 				name = args[1]
 			}
-			if kind.Resource == "pods" {
+			switch kind.Resource {
+			case "pods":
 				return o.pods(cmd.Context(), c, name)
+			case "events":
+				return o.events(cmd.Context(), c, name)
 			}
-			return o.events(cmd.Context(), c)
+			return o.objects(cmd.Context(), c, kind, name)
 		},
 	}
 	o.k.register(cmd.Flags(), true)
-	cmd.Flags().StringVarP(&o.output, "output", "o", "", "output format: wide, yaml or json")
+	cmd.Flags().StringVarP(&o.output, "output", "o", "", "output format: wide, yaml, json, name or jsonpath=TEMPLATE")
 	cmd.Flags().BoolVarP(&o.watch, "watch", "w", false, "after listing, watch for changes")
 	cmd.Flags().BoolVar(&o.noHead, "no-headers", false, "print no header line")
+	cmd.Flags().BoolVar(&o.showLabels, "show-labels", false, "add a LABELS column")
+	cmd.Flags().StringVarP(&o.labels, "selector", "l", "", "label selector, e.g. -l app=web,tier!=db")
+	cmd.Flags().StringVar(&o.fields, "field-selector", "", "field selector, e.g. --field-selector status.phase=Running")
+	cmd.ValidArgsFunction = completeKindThenNames(&o.k, completeKinds)
 	return cmd
+}
+
+// listOptions are the selectors of the command line, and the name.
+func (o *getOptions) listOptions(name string) metav1.ListOptions {
+	opts := metav1.ListOptions{LabelSelector: o.labels, FieldSelector: o.fields}
+	if name != "" {
+		sel := fields.OneTermEqualSelector("metadata.name", name).String()
+		if opts.FieldSelector != "" {
+			sel += "," + opts.FieldSelector
+		}
+		opts.FieldSelector = sel
+	}
+	return opts
+}
+
+// notFound is the answer for a NAME that the list did not return.
+func notFound(kind manifest.Kind, name string) error {
+	return apierrors.NewNotFound(kind.GroupResource(), name)
 }
 
 func (o *getOptions) namespace() string {
@@ -82,21 +116,17 @@ func (o *getOptions) namespace() string {
 
 func (o *getOptions) pods(ctx context.Context, c *apiserver.Client, name string) error {
 	out, errOut := o.command.OutOrStdout(), o.command.ErrOrStderr()
-	opts := metav1.ListOptions{}
-	if name != "" {
-		opts.FieldSelector = fields.OneTermEqualSelector("metadata.name", name).String()
-	}
+	opts := o.listOptions(name)
 	list, err := c.CoreV1().Pods(o.namespace()).List(ctx, opts)
 	if err != nil {
 		return kubeError(errOut, err)
 	}
 	if name != "" && len(list.Items) == 0 {
-		return kubeError(errOut, fmt.Errorf("pods %q not found", name))
+		return kubeError(errOut, notFound(manifest.Pod, name))
 	}
-	popts := printer.PodOptions{Wide: o.output == "wide", AllNamespaces: o.k.allNamespaces, NoHeaders: o.noHead, Now: o.getNow()}
-	switch o.output {
-	case "yaml", "json":
-		return printObjects(out, o.output, name != "", podItems(list.Items))
+	popts := printer.PodOptions{Wide: o.format.kind == "wide", AllNamespaces: o.k.allNamespaces, NoHeaders: o.noHead, ShowLabels: o.showLabels, Now: o.getNow()}
+	if o.format.structured() {
+		return o.format.print(out, manifest.Pod, name != "", podItems(list.Items))
 	}
 	if !o.watch {
 		if len(list.Items) == 0 {
@@ -129,20 +159,23 @@ func (o *getOptions) pods(ctx context.Context, c *apiserver.Client, name string)
 	return nil
 }
 
-func (o *getOptions) events(ctx context.Context, c *apiserver.Client) error {
+func (o *getOptions) events(ctx context.Context, c *apiserver.Client, name string) error {
 	out, errOut := o.command.OutOrStdout(), o.command.ErrOrStderr()
-	list, err := c.CoreV1().Events(o.namespace()).List(ctx, metav1.ListOptions{})
+	opts := o.listOptions(name)
+	list, err := c.CoreV1().Events(o.namespace()).List(ctx, opts)
 	if err != nil {
 		return kubeError(errOut, err)
 	}
-	eopts := printer.EventOptions{Wide: o.output == "wide", AllNamespaces: o.k.allNamespaces, NoHeaders: o.noHead, Now: o.getNow()}
-	switch o.output {
-	case "yaml", "json":
+	if name != "" && len(list.Items) == 0 {
+		return kubeError(errOut, notFound(manifest.Event, name))
+	}
+	eopts := printer.EventOptions{Wide: o.format.kind == "wide", AllNamespaces: o.k.allNamespaces, NoHeaders: o.noHead, Now: o.getNow()}
+	if o.format.structured() {
 		items := make([]any, len(list.Items))
 		for i := range list.Items {
 			items[i] = withKind(&list.Items[i], "Event")
 		}
-		return printObjects(out, o.output, false, items)
+		return o.format.print(out, manifest.Event, name != "", items)
 	}
 	if len(list.Items) == 0 && !o.watch {
 		fmt.Fprintln(errOut, printer.NoResources(o.namespace(), o.k.allNamespaces))
@@ -154,7 +187,8 @@ func (o *getOptions) events(ctx context.Context, c *apiserver.Client) error {
 	if !o.watch {
 		return nil
 	}
-	w, err := c.CoreV1().Events(o.namespace()).Watch(ctx, metav1.ListOptions{ResourceVersion: list.ResourceVersion})
+	opts.ResourceVersion = list.ResourceVersion
+	w, err := c.CoreV1().Events(o.namespace()).Watch(ctx, opts)
 	if err != nil {
 		return kubeError(errOut, err)
 	}

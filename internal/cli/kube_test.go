@@ -140,7 +140,7 @@ func TestKubeCommands(t *testing.T) {
 		t.Fatalf("second create: %d %q", code, e)
 	}
 
-	if out, _, code := run(t, "delete", "pod", "web", server); code != 0 || out != "pod \"web\" deleted\n" {
+	if out, _, code := run(t, "delete", "pod", "web", server); code != 0 || out != "pod \"web\" deleted from default namespace\n" {
 		t.Fatalf("delete: %q", out)
 	}
 	_, e, code = run(t, "delete", "pod", "web", server)

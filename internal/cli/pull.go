@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/pullwarden/pullwarden/policy"
 	"github.com/pullwarden/pullwarden/pull"
 	"github.com/pullwarden/pullwarden/registry"
+	"github.com/pullwarden/pullwarden/store"
 )
 
 type pullOptions struct {
@@ -21,6 +23,7 @@ type pullOptions struct {
 	parallel int
 	quiet    bool
 	creds    credentialFlags
+	node     nodeFlags
 }
 
 func newPullCmd(g *globals) *cobra.Command {
@@ -35,6 +38,10 @@ time (only the manifest travels when the layers are present), IfNotPresent and
 Never use an image already in the store, Never fails when it is absent. Without
 --policy the policy is defaulted as the API server does: Always for :latest or
 no tag, IfNotPresent otherwise.
+
+With --node the image goes into the node agent's containerd, where its pods
+find it (a pod with imagePullPolicy: Never needs it there), instead of the OCI
+store.
 
 Registries on loopback are spoken to over plain HTTP; any other host needs
 --insecure-registry for that. Failures print a reason, a message and a hint.`,
@@ -54,6 +61,7 @@ Registries on loopback are spoken to over plain HTTP; any other host needs
 	f.IntVar(&o.parallel, "max-concurrent-downloads", registry.DefaultParallel, "layers downloaded at once")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print no progress")
 	o.creds.register(f)
+	o.node.register(f)
 	_ = cmd.RegisterFlagCompletionFunc("policy", cobra.FixedCompletions(policyNames(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -73,24 +81,37 @@ func runPull(cmd *cobra.Command, g *globals, o *pullOptions, image string) error
 	if o.output != "" && o.output != "json" {
 		return &usageError{fmt.Errorf("unknown output format %q: supported: json", o.output)}
 	}
+	if err := errors.Join(checkPositive("max-concurrent-downloads", o.parallel),
+		checkRegistryHosts("insecure-registry", o.insecure), checkFileFlag("authfile", o.creds.authfile)); err != nil {
+		return err
+	}
 	pol, err := policy.Parse(o.policy)
 	if err != nil {
 		return &usageError{fmt.Errorf("--policy: %w", err)}
 	}
-	var platform *v1.Platform
-	if o.platform != "" {
-		if platform, err = parsePlatform(o.platform); err != nil {
-			return &usageError{err}
-		}
+	platform, err := optionalPlatform(o.platform)
+	if err != nil {
+		return err
 	}
 	logger := g.logger(stderr)
 	keyring, err := o.creds.keyring(ctx, stderr)
 	if err != nil {
 		return err
 	}
-	s, err := g.openStore()
-	if err != nil {
-		return report(stdout, stderr, o.output, pull.Result{Image: image}, err)
+	var s store.Store
+	if o.node.node {
+		cs, err := o.node.open(ctx)
+		if err != nil {
+			return report(stdout, stderr, o.output, pull.Result{Image: image}, err)
+		}
+		defer cs.Close()
+		s = cs
+	} else {
+		ls, err := g.openStoreForWrite()
+		if err != nil {
+			return report(stdout, stderr, o.output, pull.Result{Image: image}, err)
+		}
+		s = ls
 	}
 	client := registry.New(registry.Options{
 		Insecure: o.insecure,
@@ -162,6 +183,18 @@ func printPulled(w io.Writer, r pullReport) {
 		return
 	}
 	fmt.Fprintf(w, "%s: pulled, %s (%s transferred)\nDigest: %s\n", r.Image, humanBytes(r.Bytes), humanBytes(r.Downloaded), r.Digest)
+}
+
+// optionalPlatform parses a --platform flag; "" is nil (the host's).
+func optionalPlatform(s string) (*v1.Platform, error) {
+	if s == "" {
+		return nil, nil
+	}
+	p, err := parsePlatform(s)
+	if err != nil {
+		return nil, &usageError{err}
+	}
+	return p, nil
 }
 
 // parsePlatform accepts os/arch[/variant] with non-empty parts.

@@ -105,6 +105,7 @@ func TestKillMidPullResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	ld, _ := layers[0].Digest()
+	blobSize, _ := layers[0].Size()
 	blobPath := "/v2/big/app/blobs/" + ld.String()
 	p.Add(faultproxy.Rule{Method: "GET", Path: "/blobs/" + ld.String(), Fault: faultproxy.Fault{Kind: faultproxy.Trickle, N: 256 << 10, Tick: 10 * time.Millisecond}})
 
@@ -131,6 +132,11 @@ func TestKillMidPullResumes(t *testing.T) {
 	if len(partial) != 1 {
 		t.Fatalf("partial downloads after the kill: %v", partial)
 	}
+	fi, err := os.Stat(partial[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := fi.Size()
 
 	p.Reset()
 	out, e, code := run(t, "pull", host+"/big/app:1", "--store", store, "-o", "json")
@@ -138,10 +144,17 @@ func TestKillMidPullResumes(t *testing.T) {
 		t.Fatalf("second pull: %s %s", out, e)
 	}
 	second := p.Served(blobPath)
-	total := first + second
-	if float64(total) > 1.05*float64(size) {
-		t.Fatalf("served %d + %d = %d bytes for a %d-byte layer: more than 1.05x", first, second, total, size)
+	// What the killed process had stored is never fetched again. (What
+	// was in flight when it died, in socket buffers and the writer's
+	// chunk, is lost; how much depends on the machine's load, so it is
+	// only bounded loosely.)
+	if want := blobSize - kept; second != want {
+		t.Fatalf("the resumed pull fetched %d bytes; %d were stored before the kill, so %d remained", second, kept, want)
 	}
+	if lost := first - kept; lost > 16<<20 {
+		t.Fatalf("the killed pull had been served %d bytes but stored %d: %d lost", first, kept, lost)
+	}
+	total := first + second
 	if r := p.Requests(); !hasRange(r, blobPath) {
 		t.Fatalf("the second pull did not ask for a range: %+v", r)
 	}

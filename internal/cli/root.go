@@ -41,6 +41,10 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if err == nil {
 		return exitOK
 	}
+	var exit *exitError
+	if errors.As(err, &exit) {
+		return exit.code
+	}
 	var reported *reportedError
 	if errors.As(err, &reported) {
 		return exitFailed
@@ -62,12 +66,14 @@ registry credentials, backoff, reasons) and explains every failure with a cause
 a person can act on.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       Version(),
 	}
 	root.PersistentFlags().StringVar(&g.store, "store", "", "image store directory (default $"+envStoreDir+", else $XDG_DATA_HOME/pullwarden/store)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(
 		newPullCmd(g),
+		newLoadCmd(g),
 		newImagesCmd(g),
 		newRmiCmd(g),
 		newGCCmd(g),
@@ -80,6 +86,7 @@ a person can act on.`,
 		newDeleteCmd(g),
 		newLogsCmd(g),
 		newRunPodCmd(g),
+		newResetCmd(g),
 	)
 	return root
 }
@@ -91,12 +98,22 @@ func (g *globals) storeDir() string {
 	return ocilayout.DefaultDir()
 }
 
+// openStore opens the store for a command that reads it (images, rmi,
+// gc): an explicit --store that does not exist is an error, not a new
+// empty store.
 func (g *globals) openStore() (*ocilayout.Store, error) {
-	s, err := ocilayout.Open(g.storeDir())
-	if err != nil {
-		return nil, err
+	if g.store != "" {
+		if _, err := os.Stat(g.store); err != nil {
+			return nil, &usageError{fmt.Errorf("--store %s: %w (pull or load creates a store)", g.store, unwrapPathError(err))}
+		}
 	}
-	return s, nil
+	return ocilayout.Open(g.storeDir())
+}
+
+// openStoreForWrite opens the store for a command that writes images into
+// it (pull, load), creating it when needed.
+func (g *globals) openStoreForWrite() (*ocilayout.Store, error) {
+	return ocilayout.Open(g.storeDir())
 }
 
 func (g *globals) logger(w io.Writer) *slog.Logger {
@@ -118,6 +135,16 @@ type reportedError struct{ err error }
 
 func (e *reportedError) Error() string { return e.err.Error() }
 func (e *reportedError) Unwrap() error { return e.err }
+
+// exitError ends the command with a given exit status and no message
+// (run-pod exits with its container's exit code).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
 
 // printFailure prints an error as "reason: message" and its hint.
 func printFailure(w io.Writer, err error) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/pullwarden/pullwarden/agent"
 	"github.com/pullwarden/pullwarden/manifest"
-	"github.com/pullwarden/pullwarden/printer"
 )
 
 func newRunPodCmd(g *globals) *cobra.Command {
@@ -24,14 +24,21 @@ func newRunPodCmd(g *globals) *cobra.Command {
 		Short: "Run one pod to completion with an in-process agent, showing its status live",
 		Long: `Run one pod without a separate agent: start the agent in this process (with a
 private containerd unless --containerd-address is given), apply the file (one
-Pod, plus any Secrets, ServiceAccounts and Namespaces it needs), show the pod's
-status as it changes, and stop when the pod succeeds or fails, or on Ctrl-C.
-The pod and its containers are removed on the way out. Exit status: 0 when the
-pod succeeded, 1 when it failed.`,
+Pod, plus any Secrets, ServiceAccounts and Namespaces it needs) and show the pod
+as it runs: its status row when it changes, each container's waiting message
+when it changes (why a pull failed), the pod's events as they arrive, and the
+containers' output (as kubectl run --attach; prefixed with [CONTAINER] when
+the pod has several). Stop when the pod succeeds or fails, or on Ctrl-C. The pod
+and its containers are removed on the way out. Exit status: 0 when the pod
+succeeded, else the exit code of the first container that failed (1 when none
+has one, or on Ctrl-C).`,
 		Args: exactArgs(0, "none (use -f)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(files) == 0 {
 				return &usageError{errors.New("must specify -f")}
+			}
+			if err := a.check(); err != nil {
+				return err
 			}
 			docs, err := manifest.Read(files, cmd.InOrStdin())
 			if err != nil {
@@ -89,7 +96,9 @@ func runPod(cmd *cobra.Command, g *globals, a *agentFlags, objs []manifest.Objec
 	if ns == "" {
 		ns = "default"
 	}
-	phase, werr := watchPod(ctx, cmd, ag, ns, pod.Name)
+	v := newPodView(cmd.OutOrStdout(), ag, ns, pod)
+	final, werr := v.watch(ctx)
+	v.wait()
 
 	cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
@@ -99,38 +108,30 @@ func runPod(cmd *cobra.Command, g *globals, a *agentFlags, objs []manifest.Objec
 	switch {
 	case werr != nil:
 		return werr
-	case phase == corev1.PodSucceeded:
-		return nil
-	case phase == corev1.PodFailed:
-		return &reportedError{fmt.Errorf("pod %s failed", pod.Name)}
+	case final == nil:
+		fmt.Fprintln(cmd.ErrOrStderr(), "interrupted: pod removed")
+		return &reportedError{ctx.Err()}
 	}
-	fmt.Fprintln(cmd.ErrOrStderr(), "interrupted: pod removed")
-	return &reportedError{ctx.Err()}
+	if code := exitCode(final); code != 0 {
+		return &exitError{code: code, err: fmt.Errorf("pod %s %s", pod.Name, strings.ToLower(string(final.Status.Phase)))}
+	}
+	return nil
 }
 
-// watchPod prints the pod's row on every change until it succeeds, fails
-// or ctx ends, and returns its last phase.
-func watchPod(ctx context.Context, cmd *cobra.Command, ag *agent.Agent, ns, name string) (corev1.PodPhase, error) {
-	ch, err := ag.Objects().Watch(ctx, manifest.Pod, ns)
-	if err != nil {
-		return "", err
-	}
-	pw := printer.NewPodWatch(cmd.OutOrStdout(), printer.PodOptions{})
-	last := ""
-	for ev := range ch {
-		p, ok := ev.Object.(*corev1.Pod)
-		if !ok || p.Name != name {
-			continue
-		}
-		if row := printer.PodStatus(p) + fmt.Sprint(p.Status.ContainerStatuses); row != last {
-			last = row
-			if err := pw.Print(time.Now(), *p); err != nil {
-				return "", err
+// exitCode is what run-pod exits with for a finished pod, as kubectl run
+// --attach: the exit code of the first container that failed (init
+// containers first), 0 when the pod succeeded, 1 for a pod that failed
+// without one.
+func exitCode(p *corev1.Pod) int {
+	for _, list := range [][]corev1.ContainerStatus{p.Status.InitContainerStatuses, p.Status.ContainerStatuses} {
+		for _, cs := range list {
+			if t := cs.State.Terminated; t != nil && t.ExitCode != 0 {
+				return int(t.ExitCode)
 			}
 		}
-		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
-			return p.Status.Phase, nil
-		}
 	}
-	return "", nil
+	if p.Status.Phase == corev1.PodSucceeded {
+		return 0
+	}
+	return 1
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -21,6 +22,17 @@ func (a *agentFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&a.cfg.AuthFile, "authfile", "", "docker config.json with the node's registry credentials")
 }
 
+// check reports a missing or bad flag as a usage error.
+func (a *agentFlags) check() error {
+	if a.cfg.PauseImage == "" {
+		return &usageError{errors.New("--pause-image is required: the CRI needs a pod sandbox (pause) image from a registry this machine can reach")}
+	}
+	if err := checkRegistryHosts("insecure-registry", a.cfg.Insecure); err != nil {
+		return err
+	}
+	return checkFileFlag("authfile", a.cfg.AuthFile)
+}
+
 func newServeCmd(g *globals) *cobra.Command {
 	a := &agentFlags{}
 	var listen string
@@ -32,11 +44,18 @@ Events in a database under the data directory, serves them over an HTTP API that
 follows the Kubernetes API (a unix socket by default), and runs the pods on
 containerd: images are pulled one container at a time right before the
 container starts, with the kubelet's pull policies, credentials, backoff,
-status reasons and events.`,
+status reasons and events.
+
+On SIGTERM or Ctrl-C the agent stops; its containers keep running (as under a
+kubelet) and the next serve adopts them. --drain-on-exit stops every pod on the
+way out instead; pullwarden reset tears down what a stopped agent left.`,
 		Example: `  pullwarden serve --pause-image 127.0.0.1:5000/pause:1
   pullwarden apply -f pod.yaml && pullwarden get pods -w`,
 		Args: exactArgs(0, "none"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := a.check(); err != nil {
+				return err
+			}
 			a.cfg.Listen = listen
 			a.cfg.Logger = g.logger(cmd.ErrOrStderr())
 			ag, err := agent.Start(cmd.Context(), a.cfg)
@@ -49,6 +68,7 @@ status reasons and events.`,
 		},
 	}
 	a.register(cmd.Flags())
+	cmd.Flags().BoolVar(&a.cfg.DrainOnExit, "drain-on-exit", false, "on exit stop every pod, remove its sandbox and mounts, and stop the private containerd (default: containers keep running and a restarted agent adopts them)")
 	cmd.Flags().StringVar(&listen, "listen", "", "API address: a unix socket path or 127.0.0.1:PORT (default DATA_DIR/pullwarden.sock)")
 	return cmd
 }

@@ -17,6 +17,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -47,16 +48,29 @@ type Server struct {
 	Expiry time.Duration
 
 	issued atomic.Int64
+	mu     sync.Mutex
+	byUser map[string]int64
 	failed atomic.Int64
 	users  map[string]string
 	grants []Grant
 	key    *ecdsa.PrivateKey
 	cert   []byte // DER
 	now    func() time.Time
+	logf   func(format string, args ...any)
 }
 
 // Issued is the number of tokens handed out so far.
 func (s *Server) Issued() int64 { return s.issued.Load() }
+
+// IssuedTo is the number of tokens handed out to user ("" for anonymous).
+// Count a client's tokens with it rather than with Issued: a request that
+// an earlier client canceled (an errgroup of uploads that failed) may still
+// be served, and counted, after that client returned.
+func (s *Server) IssuedTo(user string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byUser[user]
+}
 
 // Rejected is the number of requests refused for bad credentials.
 func (s *Server) Rejected() int64 { return s.failed.Load() }
@@ -96,6 +110,7 @@ func Start(t testing.TB, users map[string]string, grants ...Grant) *Server {
 		key:      key,
 		cert:     der,
 		now:      time.Now,
+		logf:     t.Logf,
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /token", s.serveToken)
@@ -151,6 +166,13 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.issued.Add(1)
+	s.mu.Lock()
+	if s.byUser == nil {
+		s.byUser = map[string]int64{}
+	}
+	s.byUser[user]++
+	s.mu.Unlock()
+	s.logf("tokenserver: token %d for user %q, scopes %q", s.issued.Load(), user, q["scope"])
 	writeJSON(w, http.StatusOK, map[string]any{
 		"token":        token,
 		"access_token": token,

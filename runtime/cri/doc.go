@@ -2,7 +2,9 @@
 // API (k8s.io/cri-api), as served by containerd's CRI plugin, and runs
 // private containerd daemons.
 //
-// New(ctx, address) dials the CRI unix socket and checks Version. Sandboxes
+// New(ctx, address) dials the CRI unix socket and checks Version; Dial
+// waits (until ctx ends) for a containerd that has just started to serve
+// the CRI and report RuntimeReady. Sandboxes
 // carry the kubelet's labels (io.kubernetes.pod.name, .namespace, .uid;
 // io.kubernetes.container.name on containers). A host-network sandbox
 // (runtime.Sandbox.HostNetwork) uses the node's network namespace, needs no
@@ -24,5 +26,7 @@
 // false), overlayfs, streaming server on a free loopback port, CNI config
 // directory DIR/cni/net.d. StartDaemon writes it, starts containerd and
 // waits for its socket; Daemon.Stop sends SIGTERM, then SIGKILL when ctx
-// ends. The node agent's "--containerd auto" uses these.
+// ends. The node agent's "--containerd auto" uses these. ShimPids,
+// KillShims, MountsUnder and UnmountUnder find and remove what a daemon's
+// containers leave when the daemon is gone (pullwarden reset).
 package cri
