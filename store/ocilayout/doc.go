@@ -40,10 +40,14 @@
 // # Resume
 //
 // A Writer closed without Commit leaves its data in ingest/. The next Writer
-// for the same digest, in this or another process, continues at Offset. The
-// running sha256 is restored from hashstate when Close saved it and the data
-// file still has the saved length; otherwise (a crash, a foreign file) the
-// data file is re-hashed from the start, which costs one read of it.
+// for the same digest, in this or another process, continues at Offset.
+// Its data is re-hashed from the start when the writer opens it (as
+// containerd does; one read of the partial data), so the running sha256
+// always describes the bytes on disk. When Close saved the hash state
+// (hashstate), the re-hashed state must equal it: if a byte of the data
+// changed since, the ingest starts over from 0. Without a saved state (a
+// crash) a changed byte is caught by Commit's digest check, which discards
+// the data; an unverified byte never becomes a blob.
 //
 // # Leases and GC
 //

@@ -1,6 +1,7 @@
 package ocilayout
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -143,7 +144,7 @@ func (w *writer) open() error {
 			return storeErr(err, "cannot write %s: %v", w.path(ingestMeta), err)
 		}
 	}
-	if err := w.restoreHash(size); err != nil {
+	if size, err = w.restoreHash(size); err != nil {
 		f.Close()
 		return err
 	}
@@ -180,31 +181,61 @@ func (w *writer) readMeta() (fresh bool) {
 }
 
 // restoreHash sets w.h to the sha256 state after the first size bytes of
-// data: from the state Close saved when it matches, else by re-hashing.
-func (w *writer) restoreHash(size int64) error {
+// data by re-hashing them, as containerd does when it reopens an ingest:
+// the saved state alone cannot tell whether the data still holds what was
+// hashed. When Close saved a state, the re-hashed one must equal it; if it
+// does not (a byte of the partial data changed since), the ingest starts
+// over. It returns the offset to continue at.
+func (w *writer) restoreHash(size int64) (int64, error) {
 	w.h = sha256.New()
-	sp := w.path(ingestState)
-	if b, err := os.ReadFile(sp); err == nil {
-		_ = os.Remove(sp)
-		var st hashState
-		if readStateJSON(b, &st) && st.Offset == size {
-			if u, ok := w.h.(interface{ UnmarshalBinary([]byte) error }); ok && u.UnmarshalBinary(st.State) == nil {
-				return nil
-			}
-			w.h = sha256.New()
-		}
-	}
+	saved, hasSaved := w.takeSavedHash()
 	if size == 0 {
-		return nil
+		return 0, nil
 	}
+	p := w.path(ingestData)
 	if _, err := w.data.Seek(0, io.SeekStart); err != nil {
-		return storeErr(err, "cannot read ingest %s: %v", w.path(ingestData), err)
+		return 0, storeErr(err, "cannot read ingest %s: %v", p, err)
 	}
 	n, err := io.Copy(w.h, io.LimitReader(w.data, size))
 	if err != nil || n != size {
-		return storeErr(err, "cannot re-read ingest %s (%d of %d bytes): %v", w.path(ingestData), n, size, err)
+		return 0, storeErr(err, "cannot re-read ingest %s (%d of %d bytes): %v", p, n, size, err)
 	}
-	return nil
+	if hasSaved && !sameHashState(saved, size, w.h) {
+		w.s.opts.logger.Warn("store: partial download changed since it was saved; starting that blob over",
+			"path", p, "digest", w.desc.Digest.String(), "offset", size)
+		if err := w.data.Truncate(0); err != nil {
+			return 0, storeErr(err, "cannot reset ingest %s: %v", p, err)
+		}
+		w.h.Reset()
+		return 0, nil
+	}
+	return size, nil
+}
+
+// takeSavedHash reads and removes the hash state Close saved, if any.
+func (w *writer) takeSavedHash() (hashState, bool) {
+	sp := w.path(ingestState)
+	b, err := os.ReadFile(sp)
+	if err != nil {
+		return hashState{}, false
+	}
+	_ = os.Remove(sp)
+	var st hashState
+	return st, parseHashState(b, &st) == nil
+}
+
+// sameHashState reports whether the saved state st describes the same
+// size bytes as the running hash h.
+func sameHashState(st hashState, size int64, h hash.Hash) bool {
+	if st.Offset != size {
+		return false
+	}
+	saved := sha256.New()
+	u, ok := saved.(interface{ UnmarshalBinary([]byte) error })
+	if !ok || u.UnmarshalBinary(st.State) != nil {
+		return false
+	}
+	return bytes.Equal(saved.Sum(nil), h.Sum(nil))
 }
 
 func (w *writer) Write(p []byte) (int, error) {
