@@ -49,6 +49,13 @@
 // crash) a changed byte is caught by Commit's digest check, which discards
 // the data; an unverified byte never becomes a blob.
 //
+// # Read-only stores
+//
+// Open writes nothing when oci-layout and index.json exist. On a read-only
+// file system (access(2) says EROFS, also for root), or WithReadOnly, the
+// store reads as usual and every write fails with cause.StoreFailed naming
+// the store directory.
+//
 // # Leases and GC
 //
 // GC deletes blobs that no index.json entry references, directly, through

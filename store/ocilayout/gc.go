@@ -23,6 +23,9 @@ const tempExpiry = time.Minute
 // (PutImage waits) while it runs.
 func (s *Store) GC(ctx context.Context) (store.GCResult, error) {
 	var res store.GCResult
+	if err := s.writable("collect garbage"); err != nil {
+		return res, err
+	}
 	sl, err := lock(ctx, s.path(storeLock), true, s.opts.pollInterval)
 	if err != nil {
 		return res, err

@@ -31,6 +31,9 @@ func (s *Store) PutImage(ctx context.Context, img store.Image) error {
 	if img.RepoDigest == (v1.Hash{}) {
 		img.RepoDigest = img.Target.Digest
 	}
+	if err := s.writable("record image %s", img.Name); err != nil {
+		return err
+	}
 	return s.updateIndex(ctx, func(idx *v1.IndexManifest) error {
 		fi, err := os.Stat(s.blobPath(img.Target.Digest))
 		if err != nil || !fi.Mode().IsRegular() {
@@ -60,6 +63,9 @@ func (s *Store) PutImage(ctx context.Context, img store.Image) error {
 
 // DeleteImage removes a name from index.json, or returns store.ErrNotFound.
 func (s *Store) DeleteImage(ctx context.Context, name string) error {
+	if err := s.writable("remove image %s", name); err != nil {
+		return err
+	}
 	return s.updateIndex(ctx, func(idx *v1.IndexManifest) error {
 		out := idx.Manifests[:0]
 		for _, d := range idx.Manifests {

@@ -18,11 +18,11 @@ import (
 // meanwhile is dropped and reported as not acquired.
 func tryLock(path string, exclusive bool) (*os.File, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
+		return nil, storeErr(err, "cannot create %s: %v", filepath.Dir(path), err)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, err
+		return nil, storeErr(err, "cannot open lock file %s: %v", path, err)
 	}
 	how := unix.LOCK_SH
 	if exclusive {
@@ -33,7 +33,7 @@ func tryLock(path string, exclusive bool) (*os.File, error) {
 		if errors.Is(err, unix.EWOULDBLOCK) {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("lock %s: %w", path, err)
+		return nil, storeErr(err, "cannot lock %s: %v", path, err)
 	}
 	same, err := sameFile(f, path)
 	if err != nil || !same {

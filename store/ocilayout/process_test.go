@@ -100,6 +100,9 @@ func helperMain(action string) error {
 		}
 		return nil
 	}
+	if action == "read-only" {
+		return checkReadOnlyStore(ctx, s, 1)
+	}
 	return fmt.Errorf("unknown action %q", action)
 }
 

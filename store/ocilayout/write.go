@@ -53,10 +53,16 @@ func (s *Store) Writer(ctx context.Context, desc v1.Descriptor) (store.Writer, e
 	if err := s.exists(ctx, desc.Digest); err != nil {
 		return nil, err
 	}
+	if err := s.writable("write blob %s", desc.Digest); err != nil {
+		return nil, err
+	}
 	dir := s.ingestPath(desc.Digest)
 	l, err := lock(ctx, filepath.Join(dir, ingestLock), true, s.opts.pollInterval)
 	if err != nil {
-		return nil, fmt.Errorf("blob %s is being written by another writer: %w", desc.Digest, err)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("blob %s is being written by another writer: %w", desc.Digest, err)
+		}
+		return nil, err
 	}
 	if err := s.exists(ctx, desc.Digest); err != nil {
 		if errors.Is(err, store.ErrAlreadyExists) {
