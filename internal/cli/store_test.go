@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -44,5 +45,71 @@ func TestReadOnlyStore(t *testing.T) {
 	out, code := roRun("pull", ref, "--policy", "Always", "--store", dir, "-o", "json")
 	if code == 0 || !strings.Contains(out, `"reason": "StoreFailed"`) || !strings.Contains(out, dir) {
 		t.Fatalf("pull --policy Always on a read-only store: exit %d, want StoreFailed naming %s\n%s", code, dir, out)
+	}
+}
+
+// TestPullVerifyRepairs: a corrupt layer survives pull --policy Always;
+// pull --verify fetches it again, and images --verify --repair deletes it
+// so that the next pull does.
+func TestPullVerifyRepairs(t *testing.T) {
+	t.Parallel()
+	reg := testregistry.StartInProcess(t)
+	ref := reg.Ref("rep/app:1")
+	img := testimage.Random(t, 2, 4000)
+	testimage.Push(t, img, ref, nil)
+	dir := t.TempDir()
+	st := "--store=" + dir
+	if _, e, code := run(t, "pull", ref, st, "-q"); code != 0 {
+		t.Fatal(e)
+	}
+	layers, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ld, _ := layers[1].Digest()
+	blob := filepath.Join(dir, "blobs", "sha256", ld.Hex)
+	corrupt := func() {
+		t.Helper()
+		b, err := os.ReadFile(blob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[len(b)/2] ^= 0xff
+		if err := os.WriteFile(blob, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, code := run(t, "images", st, "--verify"); code != 1 {
+			t.Fatalf("images --verify of a corrupt blob: exit %d", code)
+		}
+	}
+	corrupt()
+	if _, e, code := run(t, "pull", ref, st, "-q", "--policy", "Always"); code != 0 {
+		t.Fatal(e)
+	}
+	if _, _, code := run(t, "images", st, "--verify"); code != 1 {
+		t.Fatal("precondition: a plain pull --policy Always repaired the blob")
+	}
+	if out, e, code := run(t, "pull", ref, st, "--policy", "IfNotPresent", "--verify"); code != 0 || !strings.Contains(e, "Removed a corrupt blob") || !strings.Contains(out, "pulled") {
+		t.Fatalf("pull --verify: exit %d\n%s\n%s", code, out, e)
+	}
+	if _, e, code := run(t, "images", st, "--verify"); code != 0 {
+		t.Fatalf("images --verify after pull --verify: %s", e)
+	}
+
+	corrupt()
+	if _, e, code := run(t, "images", st, "--verify", "--repair"); code != 0 || !strings.Contains(e, "Removed: "+blob) {
+		t.Fatalf("images --verify --repair: exit %d\n%s", code, e)
+	}
+	if out, _, _ := run(t, "images", st); !strings.Contains(out, "incomplete") {
+		t.Fatalf("images after --repair does not show the image incomplete:\n%s", out)
+	}
+	if _, e, code := run(t, "pull", ref, st, "-q", "--policy", "IfNotPresent"); code != 0 {
+		t.Fatal(e)
+	}
+	if _, e, code := run(t, "images", st, "--verify"); code != 0 {
+		t.Fatalf("images --verify after the repair and a pull: %s", e)
+	}
+	if _, _, code := run(t, "images", st, "--repair"); code != 2 {
+		t.Fatalf("--repair without --verify: exit %d, want 2", code)
 	}
 }
