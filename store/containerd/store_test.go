@@ -197,3 +197,52 @@ func materialise(t *testing.T, img v1.Image) ([]blob, v1.Descriptor) {
 	m := blob{storetest.Descriptor(mt, raw), raw}
 	return append(out, m), m.desc
 }
+
+// TestKilledWriterLosesLittle: a writer whose process dies without Close
+// (its connection just ends) leaves in containerd every 1 MiB piece it was
+// given: the resume re-fetches less than one piece.
+func TestKilledWriterLosesLittle(t *testing.T) {
+	t.Parallel()
+	c := testcontainerd.Start(t)
+	data := storetest.RandomBytes(9<<20 + 5)
+	desc := storetest.Descriptor(types.OCILayer, data)
+	const written = 3<<20 + 512<<10 // three and a half registry pieces
+
+	s1 := open(t, c.Address)
+	w, err := s1.Writer(t.Context(), desc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := data[:written]; len(p) > 0; p = p[min(len(p), 1<<20):] {
+		if _, err := w.Write(p[:min(len(p), 1<<20)]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s1.Close() // as kill -9 would: no Close of the writer, the connection ends
+
+	s2 := open(t, c.Address)
+	var off int64
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		w, err = s2.Writer(t.Context(), desc)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond) // the daemon releases the dead stream's ingest
+	}
+	defer w.Close()
+	off = w.Offset()
+	if lost := written - off; lost >= 1<<20 || lost < 0 {
+		t.Fatalf("resumed at %d after %d bytes were written: %d bytes lost, want < 1 MiB", off, written, lost)
+	}
+	t.Logf("written %d, resumed at %d: %d bytes lost", written, off, written-off)
+	if _, err := w.Write(data[off:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
