@@ -34,6 +34,12 @@ func (s *Store) PutImage(ctx context.Context, img store.Image) error {
 	if err := s.writable("record image %s", img.Name); err != nil {
 		return err
 	}
+	// Make the directory entries of the blobs committed since the last
+	// sync durable before index.json can name them (Commit does not sync
+	// blobs/: one sync per image instead of one per blob).
+	if err := syncDir(s.path(blobsDir)); err != nil {
+		return storeErr(err, "cannot sync %s: %v", s.path(blobsDir), err)
+	}
 	return s.updateIndex(ctx, func(idx *v1.IndexManifest) error {
 		fi, err := os.Stat(s.blobPath(img.Target.Digest))
 		if err != nil || !fi.Mode().IsRegular() {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -137,7 +138,26 @@ func (s *Store) blobPath(h v1.Hash) string {
 	return filepath.Join(s.dir, filepath.FromSlash(blobsDir), h.Hex)
 }
 
-func (s *Store) ingestPath(h v1.Hash) string { return filepath.Join(s.dir, ingestDir, h.Hex) }
+// ingestPath is the data file of a partial download of desc; its name
+// carries the digest and size, so no metadata file is needed.
+func (s *Store) ingestPath(desc v1.Descriptor) string {
+	return filepath.Join(s.dir, ingestDir, desc.Digest.Hex+"-"+strconv.FormatInt(desc.Size, 10))
+}
+
+// parseIngestName returns the digest and size an ingest data file's name
+// carries, ok false for other names.
+func parseIngestName(name string) (h v1.Hash, size int64, ok bool) {
+	hx, sz, found := strings.Cut(name, "-")
+	if !found {
+		return h, 0, false
+	}
+	h = v1.Hash{Algorithm: "sha256", Hex: hx}
+	size, err := strconv.ParseInt(sz, 10, 64)
+	if err != nil || size < 0 || checkDigest(h) != nil || strconv.FormatInt(size, 10) != sz {
+		return h, 0, false
+	}
+	return h, size, true
+}
 
 // checkDigest accepts only sha256 digests, the only algorithm stored.
 func checkDigest(h v1.Hash) error {

@@ -20,7 +20,20 @@ func tryLock(path string, exclusive bool) (*os.File, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, storeErr(err, "cannot create %s: %v", filepath.Dir(path), err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	return tryLockFile(path, os.O_CREATE, exclusive)
+}
+
+// tryLockExisting is tryLock for a file that must exist: it returns
+// os.ErrNotExist rather than creating it.
+func tryLockExisting(path string, exclusive bool) (*os.File, error) {
+	return tryLockFile(path, 0, exclusive)
+}
+
+func tryLockFile(path string, flags int, exclusive bool) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|flags, 0o644)
+	if isNotExist(err) && flags&os.O_CREATE == 0 {
+		return nil, err
+	}
 	if err != nil {
 		return nil, storeErr(err, "cannot open lock file %s: %v", path, err)
 	}

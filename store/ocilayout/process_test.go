@@ -100,6 +100,9 @@ func helperMain(action string) error {
 		}
 		return nil
 	}
+	if action == "drill" {
+		return writeDrillImages(ctx, s)
+	}
 	if action == "read-only" {
 		return checkReadOnlyStore(ctx, s, 1)
 	}
