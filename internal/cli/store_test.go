@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pullwarden/pullwarden/internal/faultproxy"
 	"github.com/pullwarden/pullwarden/internal/testimage"
 	"github.com/pullwarden/pullwarden/internal/testmount"
 	"github.com/pullwarden/pullwarden/internal/testregistry"
@@ -111,5 +112,52 @@ func TestPullVerifyRepairs(t *testing.T) {
 	}
 	if _, _, code := run(t, "images", st, "--repair"); code != 2 {
 		t.Fatalf("--repair without --verify: exit %d, want 2", code)
+	}
+}
+
+// TestResumeOfChangedPartialBlob: a pull fails after part of a layer
+// arrived; one byte of the partial download changes (same length); the
+// next pull must not build on it: it exits 0 and the store verifies.
+func TestResumeOfChangedPartialBlob(t *testing.T) {
+	t.Parallel()
+	reg := testregistry.StartInProcess(t)
+	p, host := proxied(t, reg)
+	img := testimage.Random(t, 1, 3<<20, testimage.Uncompressed())
+	testimage.Push(t, img, reg.Ref("chg/app:1"), nil)
+	layers, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ld, _ := layers[0].Digest()
+	blob := "/blobs/" + ld.String()
+	p.Add(faultproxy.Rule{Method: "GET", Path: blob, Times: 1, Fault: faultproxy.Fault{Kind: faultproxy.Cut, N: 2 << 20}})
+	p.Add(faultproxy.Rule{Method: "GET", Path: blob, Fault: faultproxy.Fault{Kind: faultproxy.Status, Code: 404}})
+	dir := t.TempDir()
+	ref := host + "/chg/app:1"
+	if _, _, code := run(t, "pull", ref, "--store", dir, "-q"); code == 0 {
+		t.Fatal("precondition: the first pull succeeded")
+	}
+	partial, _ := filepath.Glob(filepath.Join(dir, "ingest", ld.Hex+"-*[0-9]"))
+	if len(partial) != 1 {
+		t.Fatalf("partial downloads after the failed pull: %v", partial)
+	}
+	fi, err := os.Stat(partial[0])
+	if err != nil || fi.Size() == 0 {
+		t.Fatalf("partial download: %v, %v", fi, err)
+	}
+	b, err := os.ReadFile(partial[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0xff
+	if err := os.WriteFile(partial[0], b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.Reset()
+	if _, e, code := run(t, "pull", ref, "--store", dir, "-q"); code != 0 {
+		t.Fatalf("pull after the change: %s", e)
+	}
+	if _, e, code := run(t, "images", "--verify", "--store", dir); code != 0 {
+		t.Fatalf("images --verify after resuming changed data: %s", e)
 	}
 }
