@@ -217,6 +217,14 @@ median_ms() { # SHAPE TOOL
 fails() { awk -v s="$1" -v t="$2" '$1 == s && $2 == t && $3 == "FAIL"' "$WORK/times.txt" | wc -l; }
 ratio() { if [ -z "$1" ] || [ -z "$2" ]; then echo "-"; else awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; fi; }
 
+LOAD_NOTE=
+if awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v n="$(nproc)" 'BEGIN { exit !(l > 2 * n) }'; then
+	LOAD_NOTE="
+The machine was loaded by other work during this run (load average above
+twice the cores): times are several times a quiet machine's and the ratios
+only indicative; run it again on a quiet machine.
+"
+fi
 SECTION="## Image shapes
 
 Written by \`bench/shapes.sh\` (\`make bench-shapes\`), $(date -u +%Y-%m-%dT%H:%M:%SZ), pullwarden
@@ -235,7 +243,7 @@ counted. Shapes:
 Tools: \`pullwarden pull --policy Always\`, \`crane pull --format=oci\`, \`skopeo copy
 docker:// oci:\`, \`ctr content fetch --plain-http\` (a private containerd), one curl
 process with \`--parallel --parallel-max 8\` (the blobs only, no verification, no store).
-
+$LOAD_NOTE
 | shape | tool | median ms | failed | x crane | x curl |
 | --- | --- | ---: | ---: | ---: | ---: |"
 for shape in "${SHAPES[@]}"; do
