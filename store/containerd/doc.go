@@ -16,6 +16,10 @@
 // cause.DigestMismatch; AlreadyExists is success. A second Writer for a
 // digest being written waits, as long as its ctx allows, for the first.
 //
+// Repair. RemoveDamagedBlob (store.BlobRemover, used by store.RepairImage)
+// re-reads a blob and deletes it from the content store when its content
+// does not match its digest, so that the next pull fetches it again.
+//
 // Images. PutImage labels the target manifest (or index) with
 // containerd.io/gc.ref.content.config / .l.<i> / .m.<i> labels naming its
 // children, so containerd's GC keeps all content an image record reaches

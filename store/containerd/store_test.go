@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/pullwarden/pullwarden/cause"
 	"github.com/pullwarden/pullwarden/internal/testcontainerd"
 	"github.com/pullwarden/pullwarden/internal/testimage"
+	"github.com/pullwarden/pullwarden/runtime/cri"
 	"github.com/pullwarden/pullwarden/store"
 	"github.com/pullwarden/pullwarden/store/containerd"
 	"github.com/pullwarden/pullwarden/store/storetest"
@@ -244,5 +247,46 @@ func TestKilledWriterLosesLittle(t *testing.T) {
 	}
 	if err := w.Commit(t.Context()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRepairImage: a layer whose file in containerd's content store was
+// changed is found by store.RepairImage and deleted, so that the image is
+// incomplete and its next pull fetches the layer again.
+func TestRepairImage(t *testing.T) {
+	t.Parallel()
+	c := testcontainerd.Start(t)
+	s := open(t, c.Address, containerd.WithUnpack(false))
+	ctx := t.Context()
+	b, err := storetest.WriteImage(ctx, s, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := store.Image{Name: "example.com/repair:1", Target: b.Manifest}
+	if err := s.PutImage(ctx, img); err != nil {
+		t.Fatal(err)
+	}
+	if dmg, err := store.RepairImage(ctx, s, img); err != nil || len(dmg) != 0 {
+		t.Fatalf("RepairImage of a sound image: %v %v", dmg, err)
+	}
+	bad := b.Layers[1].Digest
+	p := filepath.Join(cri.PathsFor(c.Dir).Root, "io.containerd.content.v1.content", "blobs", "sha256", bad.Hex)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[0] ^= 0xff
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dmg, err := store.RepairImage(ctx, s, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dmg) != 1 || dmg[0].Digest != bad || !dmg[0].Removed {
+		t.Fatalf("damage = %+v, want layer %s removed", dmg, bad)
+	}
+	if ok, err := store.Complete(ctx, s, img); ok || err != nil {
+		t.Fatalf("Complete after the repair = %v, %v; want incomplete", ok, err)
 	}
 }
