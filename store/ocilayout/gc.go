@@ -178,20 +178,6 @@ func (s *Store) sweepIngests(res *store.GCResult) error {
 	return nil
 }
 
-// sweepTemps removes temp files in dir older than age; the caller holds
-// the lock that guards dir's writers.
-func (s *Store) sweepTemps(dir string, age time.Duration) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range ents {
-		if isTemp(e.Name()) {
-			s.removeOldTemp(filepath.Join(dir, e.Name()), age)
-		}
-	}
-}
-
 func (s *Store) removeOldTemp(p string, age time.Duration) {
 	fi, err := os.Lstat(p)
 	if err != nil || (age > 0 && s.opts.now().Sub(fi.ModTime()) < age) {
