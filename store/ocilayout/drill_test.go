@@ -84,7 +84,7 @@ func TestProcessKillDrill(t *testing.T) {
 	dir := t.TempDir()
 	openTest(t, dir)
 	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
-	const kills = 10
+	const kills = 8
 	for k := range kills + 1 {
 		cmd := helper(t, dir, "drill")
 		if err := cmd.Start(); err != nil {
