@@ -16,7 +16,7 @@ FUZZTIME    ?= 10s
 # Build tags vet and staticcheck add (untagged files are checked as well).
 LINTTAGS    ?= e2e
 
-.PHONY: help deps kube build test lint e2e demo bench fuzz fmt
+.PHONY: help deps kube build test lint e2e demo bench bench-shapes fuzz fmt
 
 help:
 	@echo "make deps    install the Debian packages the tests and demos use (root)"
@@ -27,6 +27,7 @@ help:
 	@echo "make e2e     long end-to-end suites (-tags e2e ./e2e/...)"
 	@echo "make demo    scripts/demo.sh + demo-pods.sh: pulls explained, then pods on containerd"
 	@echo "make bench   bench/pull.sh: cold pulls vs crane, skopeo, curl -> docs/benchmarks.md"
+	@echo "make bench-shapes  bench/shapes.sh: small layers, gzip, cuts, warm vs crane, skopeo, containerd, curl"
 	@echo "make fuzz    every fuzz target for FUZZTIME ($(FUZZTIME))"
 
 deps:
@@ -73,6 +74,9 @@ demo:
 
 bench:
 	bash bench/pull.sh
+
+bench-shapes:
+	bash bench/shapes.sh
 
 # Finds packages with Fuzz functions, lists their targets with go test -list
 # and runs each for FUZZTIME.

@@ -178,6 +178,11 @@ PW_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain 2>/dev/null | head -n 1)" ]; then PW_REV="$PW_REV (with uncommitted changes)"; fi
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 mkdir -p "$(dirname "$OUT")"
+# Keep the section bench/shapes.sh wrote (between its markers).
+SHAPES_SECTION=
+if [ -f "$OUT" ]; then
+	SHAPES_SECTION=$(sed -n '/^<!-- shapes:begin -->$/,/^<!-- shapes:end -->$/p' "$OUT")
+fi
 cat >"$OUT" <<MD
 # Pull benchmark
 
@@ -230,6 +235,9 @@ registry's connections, and under fsync and sync_file_range.
 
 $PROFILE
 MD
+if [ -n "$SHAPES_SECTION" ]; then
+	printf '\n%s\n' "$SHAPES_SECTION" >>"$OUT"
+fi
 if [ -f bench/where-the-time-goes.md ]; then
 	{
 		echo

@@ -64,7 +64,9 @@ type Store interface {
 	GC(ctx context.Context) (GCResult, error)
 }
 
-// Writer writes one blob. Data written is durable before Commit returns.
+// Writer writes one blob. Its content is durable before Commit makes it
+// visible; a store may defer making the blob's name durable until the next
+// PutImage (store/ocilayout syncs its blobs directory once per image).
 type Writer interface {
 	io.Writer
 	// Offset is the number of bytes already written, including data kept

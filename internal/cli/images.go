@@ -9,6 +9,7 @@ import (
 
 	"github.com/pullwarden/pullwarden/reference"
 	"github.com/pullwarden/pullwarden/store"
+	"github.com/pullwarden/pullwarden/store/ocilayout"
 )
 
 type imageRow struct {
@@ -24,6 +25,7 @@ func newImagesCmd(g *globals) *cobra.Command {
 	var (
 		output string
 		verify bool
+		repair bool
 	)
 	cmd := &cobra.Command{
 		Use:   "images",
@@ -35,16 +37,12 @@ func newImagesCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if repair && !verify {
+				return &usageError{fmt.Errorf("--repair needs --verify")}
+			}
 			if verify {
-				problems, err := s.Verify(ctx)
-				if err != nil {
+				if err := verifyStore(cmd, s, repair); err != nil {
 					return err
-				}
-				for _, p := range problems {
-					fmt.Fprintf(cmd.ErrOrStderr(), "Problem: %v\n", p.Err)
-				}
-				if len(problems) > 0 {
-					return &reportedError{fmt.Errorf("%d problems in the store", len(problems))}
 				}
 			}
 			imgs, err := s.Images(ctx)
@@ -57,6 +55,10 @@ func newImagesCmd(g *globals) *cobra.Command {
 					Created: img.Created.UTC().Format("2006-01-02T15:04:05Z")}
 				size, err := store.Size(ctx, s, img.Target)
 				row.Size, row.Incomplete = size, err != nil
+				if !row.Incomplete {
+					complete, err := store.Complete(ctx, s, img)
+					row.Incomplete = err != nil || !complete
+				}
 				rows = append(rows, row)
 			}
 			if output == "json" {
@@ -80,7 +82,38 @@ func newImagesCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: json")
 	cmd.Flags().BoolVar(&verify, "verify", false, "re-hash every blob and check every image is complete; problems go to stderr and the exit status is 1")
+	cmd.Flags().BoolVar(&repair, "repair", false, "with --verify: delete corrupt blobs, so that the next pull of their images fetches them again")
 	return cmd
+}
+
+// verifyStore runs images --verify [--repair]: problems go to stderr; with
+// repair, corrupt blobs are deleted (their images become incomplete and
+// the next pull fetches them). The exit status is 1 when a problem is left.
+func verifyStore(cmd *cobra.Command, s *ocilayout.Store, repair bool) error {
+	ctx := cmd.Context()
+	problems, err := s.Verify(ctx)
+	if err != nil {
+		return err
+	}
+	left := 0
+	for _, p := range problems {
+		fmt.Fprintf(cmd.ErrOrStderr(), "Problem: %v\n", p.Err)
+		if repair && p.Digest.Hex != "" {
+			removed, err := s.RemoveDamagedBlob(ctx, p.Digest)
+			if err != nil {
+				return err
+			}
+			if removed {
+				fmt.Fprintf(cmd.ErrOrStderr(), "Removed: %s (pull its images again to fetch it)\n", p.Path)
+				continue
+			}
+		}
+		left++
+	}
+	if left > 0 {
+		return &reportedError{fmt.Errorf("%d problems in the store", left)}
+	}
+	return nil
 }
 
 func splitName(s string) (string, string) {

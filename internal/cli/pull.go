@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"github.com/pullwarden/pullwarden/cause"
 	"github.com/pullwarden/pullwarden/policy"
 	"github.com/pullwarden/pullwarden/pull"
+	"github.com/pullwarden/pullwarden/reference"
 	"github.com/pullwarden/pullwarden/registry"
 	"github.com/pullwarden/pullwarden/store"
 )
@@ -22,6 +24,7 @@ type pullOptions struct {
 	output   string
 	parallel int
 	quiet    bool
+	verify   bool
 	creds    credentialFlags
 	node     nodeFlags
 }
@@ -60,6 +63,7 @@ Registries on loopback are spoken to over plain HTTP; any other host needs
 	f.StringVarP(&o.output, "output", "o", "", "output format: json (one object on stdout, on success and failure)")
 	f.IntVar(&o.parallel, "max-concurrent-downloads", registry.DefaultParallel, "layers downloaded at once")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print no progress")
+	f.BoolVar(&o.verify, "verify", false, "re-hash the blobs of the image already in the store first; corrupt ones are deleted and fetched again")
 	o.creds.register(f)
 	o.node.register(f)
 	_ = cmd.RegisterFlagCompletionFunc("policy", cobra.FixedCompletions(policyNames(), cobra.ShellCompDirectiveNoFileComp))
@@ -113,6 +117,11 @@ func runPull(cmd *cobra.Command, g *globals, o *pullOptions, image string) error
 		}
 		s = ls
 	}
+	if o.verify {
+		if err := repairImage(ctx, s, image, stderr, o.quiet || o.output == "json"); err != nil {
+			return report(stdout, stderr, o.output, pull.Result{Image: image}, err)
+		}
+	}
 	client := registry.New(registry.Options{
 		Insecure: o.insecure,
 		Platform: platform,
@@ -131,6 +140,33 @@ func runPull(cmd *cobra.Command, g *globals, o *pullOptions, image string) error
 		res.Image = image
 	}
 	return report(stdout, stderr, o.output, res, err)
+}
+
+// repairImage runs pull --verify's check: the blobs of the image's record
+// (if any) are re-hashed and the corrupt ones deleted, so that the pull
+// that follows fetches them again under any policy.
+func repairImage(ctx context.Context, s store.Store, image string, stderr io.Writer, quiet bool) error {
+	ref, err := reference.Parse(image)
+	if err != nil {
+		return nil // the pull reports it
+	}
+	img, err := s.Image(ctx, ref.String())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	dmg, err := store.RepairImage(ctx, s, img)
+	if err != nil {
+		return err
+	}
+	for _, d := range dmg {
+		if !quiet && d.Removed {
+			fmt.Fprintf(stderr, "Removed a corrupt blob, fetching it again: %v\n", d.Err)
+		}
+	}
+	return nil
 }
 
 // pullReport is the -o json object.

@@ -128,7 +128,7 @@ func TestKillMidPullResumes(t *testing.T) {
 	}
 	_ = cmd.Wait()
 	first := p.Served(blobPath)
-	partial, _ := filepath.Glob(filepath.Join(store, "ingest", "*", "data"))
+	partial, _ := filepath.Glob(filepath.Join(store, "ingest", "*-*[0-9]"))
 	if len(partial) != 1 {
 		t.Fatalf("partial downloads after the kill: %v", partial)
 	}

@@ -7,12 +7,18 @@
 //
 // Blobs. Writer opens containerd's content writer with a stable ingest
 // reference per digest ("pullwarden-sha256:..."), so an interrupted write,
-// also by another process, resumes at Status().Offset. Data is buffered and
-// sent in 4 MiB messages (one gRPC round trip each, well under the daemon's
-// 16 MiB limit). Commit lets containerd verify size and digest: a mismatch
+// also by another process, resumes at Status().Offset. Data is gathered and
+// sent in 1 MiB messages (WithWriteChunk; one gRPC round trip each, well
+// under the daemon's 16 MiB limit): the registry client's 1 MiB pieces reach
+// the daemon before Write returns, so a process killed mid-blob loses at
+// most the piece in flight, not 4 MiB as before. Commit lets containerd verify size and digest: a mismatch
 // (FailedPrecondition) aborts the ingest and is a *cause.Error with
 // cause.DigestMismatch; AlreadyExists is success. A second Writer for a
 // digest being written waits, as long as its ctx allows, for the first.
+//
+// Repair. RemoveDamagedBlob (store.BlobRemover, used by store.RepairImage)
+// re-reads a blob and deletes it from the content store when its content
+// does not match its digest, so that the next pull fetches it again.
 //
 // Images. PutImage labels the target manifest (or index) with
 // containerd.io/gc.ref.content.config / .l.<i> / .m.<i> labels naming its

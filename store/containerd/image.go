@@ -113,22 +113,33 @@ func (s *Store) labelRepoDigest(ctx context.Context, d v1.Hash) error {
 	if err != nil {
 		return err
 	}
+	mt, ok := probeMediaType(b)
+	if !ok {
+		return nil
+	}
+	return s.labelChildren(ctx, v1.Descriptor{MediaType: mt, Digest: d, Size: int64(len(b))})
+}
+
+// probeMediaType returns the media type of a manifest or index blob: its
+// mediaType field, else guessed from a manifests (index) or config
+// (manifest) field. ok is false for content that is not a JSON object.
+func probeMediaType(b []byte) (mt types.MediaType, ok bool) {
 	var probe struct {
 		MediaType types.MediaType `json:"mediaType"`
 		Manifests json.RawMessage `json:"manifests"`
 		Config    json.RawMessage `json:"config"`
 	}
 	if json.Unmarshal(b, &probe) != nil {
-		return nil
+		return "", false
 	}
-	mt := probe.MediaType
+	mt = probe.MediaType
 	switch {
 	case mt == "" && probe.Manifests != nil:
 		mt = types.OCIImageIndex
 	case mt == "" && probe.Config != nil:
 		mt = types.OCIManifestSchema1
 	}
-	return s.labelChildren(ctx, v1.Descriptor{MediaType: mt, Digest: d, Size: int64(len(b))})
+	return mt, true
 }
 
 // labelChildren writes the gc.ref labels of a manifest or index blob, and
@@ -218,11 +229,19 @@ func (s *Store) runnable(ctx context.Context, config v1.Descriptor, layers int) 
 	if err != nil {
 		return false
 	}
+	p, ok := parseRunnableConfig(b, layers)
+	return ok && platforms.Default().Match(p)
+}
+
+// parseRunnableConfig reads an image config (untrusted: it came from a
+// registry): ok when it names an OS and architecture and lists one diff
+// ID per layer; p is its platform.
+func parseRunnableConfig(b []byte, layers int) (p ocispec.Platform, ok bool) {
 	var c ocispec.Image
 	if json.Unmarshal(b, &c) != nil || c.OS == "" || c.Architecture == "" || len(c.RootFS.DiffIDs) != layers {
-		return false
+		return p, false
 	}
-	return platforms.Default().Match(c.Platform)
+	return c.Platform, true
 }
 
 // Image implements store.Store.

@@ -30,9 +30,21 @@ const DefaultSnapshotter = "overlayfs"
 // LabelRepoDigest is the image-record label holding store.Image.RepoDigest.
 const LabelRepoDigest = "io.pullwarden.repo-digest"
 
-// writeChunk is the largest piece sent in one gRPC message (the daemon
-// accepts up to 16 MiB; 4 MiB keeps round trips few and messages small).
-const writeChunk = 4 << 20
+// DefaultWriteChunk is how much a blob Writer gathers before it sends one
+// gRPC write to the daemon (see WithWriteChunk): 1 MiB, the piece the
+// registry client writes, so every Write reaches the daemon before it
+// returns and a killed process loses no gathered bytes. Measured against
+// containerd 1.6 (50 MiB in 1 MiB pieces, BenchmarkWriteChunk, loaded
+// 2-core machine): 256 KiB 37-73 MB/s, 512 KiB 65-81, 1 MiB 82-83, 2 MiB
+// 53-64, 4 MiB 39-44: bigger chunks were not faster.
+const DefaultWriteChunk = 1 << 20
+
+// Bounds of WithWriteChunk: each write is one gRPC round trip, and the
+// daemon accepts messages of up to 16 MiB.
+const (
+	minWriteChunk = 64 << 10
+	maxWriteChunk = 8 << 20
+)
 
 // Store is a store.Store on containerd's content store and image service.
 type Store struct {
@@ -41,6 +53,7 @@ type Store struct {
 	snapshotter string
 	unpack      bool
 	logger      *slog.Logger
+	writeChunk  int
 
 	mu           sync.Mutex
 	leaseID      string // the shared lease while leaseCount > 0
@@ -66,10 +79,18 @@ func WithUnpack(on bool) Option { return func(s *Store) { s.unpack = on } }
 // WithLogger sets the logger. Default: discard.
 func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.logger = l } }
 
+// WithWriteChunk sets how many bytes a blob Writer gathers before it sends
+// them to the daemon in one gRPC write (default DefaultWriteChunk; values
+// are clamped to 64 KiB..8 MiB). Bytes gathered but not sent are lost
+// when the process is killed, so this bounds what a resume fetches again.
+func WithWriteChunk(n int) Option {
+	return func(s *Store) { s.writeChunk = min(max(n, minWriteChunk), maxWriteChunk) }
+}
+
 // Open connects to the containerd socket at address and checks that it
 // answers. ctx bounds only that check.
 func Open(ctx context.Context, address string, opts ...Option) (*Store, error) {
-	s := &Store{namespace: DefaultNamespace, snapshotter: DefaultSnapshotter, unpack: true, logger: slog.New(slog.DiscardHandler)}
+	s := &Store{namespace: DefaultNamespace, snapshotter: DefaultSnapshotter, unpack: true, logger: slog.New(slog.DiscardHandler), writeChunk: DefaultWriteChunk}
 	for _, o := range opts {
 		o(s)
 	}

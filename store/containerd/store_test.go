@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/pullwarden/pullwarden/cause"
 	"github.com/pullwarden/pullwarden/internal/testcontainerd"
 	"github.com/pullwarden/pullwarden/internal/testimage"
+	"github.com/pullwarden/pullwarden/runtime/cri"
 	"github.com/pullwarden/pullwarden/store"
 	"github.com/pullwarden/pullwarden/store/containerd"
 	"github.com/pullwarden/pullwarden/store/storetest"
@@ -196,4 +199,94 @@ func materialise(t *testing.T, img v1.Image) ([]blob, v1.Descriptor) {
 	mt, _ := img.MediaType()
 	m := blob{storetest.Descriptor(mt, raw), raw}
 	return append(out, m), m.desc
+}
+
+// TestKilledWriterLosesLittle: a writer whose process dies without Close
+// (its connection just ends) leaves in containerd every 1 MiB piece it was
+// given: the resume re-fetches less than one piece.
+func TestKilledWriterLosesLittle(t *testing.T) {
+	t.Parallel()
+	c := testcontainerd.Start(t)
+	data := storetest.RandomBytes(9<<20 + 5)
+	desc := storetest.Descriptor(types.OCILayer, data)
+	const written = 3<<20 + 512<<10 // three and a half registry pieces
+
+	s1 := open(t, c.Address)
+	w, err := s1.Writer(t.Context(), desc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := data[:written]; len(p) > 0; p = p[min(len(p), 1<<20):] {
+		if _, err := w.Write(p[:min(len(p), 1<<20)]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s1.Close() // as kill -9 would: no Close of the writer, the connection ends
+
+	s2 := open(t, c.Address)
+	var off int64
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		w, err = s2.Writer(t.Context(), desc)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond) // the daemon releases the dead stream's ingest
+	}
+	defer w.Close()
+	off = w.Offset()
+	if lost := written - off; lost >= 1<<20 || lost < 0 {
+		t.Fatalf("resumed at %d after %d bytes were written: %d bytes lost, want < 1 MiB", off, written, lost)
+	}
+	t.Logf("written %d, resumed at %d: %d bytes lost", written, off, written-off)
+	if _, err := w.Write(data[off:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRepairImage: a layer whose file in containerd's content store was
+// changed is found by store.RepairImage and deleted, so that the image is
+// incomplete and its next pull fetches the layer again.
+func TestRepairImage(t *testing.T) {
+	t.Parallel()
+	c := testcontainerd.Start(t)
+	s := open(t, c.Address, containerd.WithUnpack(false))
+	ctx := t.Context()
+	b, err := storetest.WriteImage(ctx, s, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := store.Image{Name: "example.com/repair:1", Target: b.Manifest}
+	if err := s.PutImage(ctx, img); err != nil {
+		t.Fatal(err)
+	}
+	if dmg, err := store.RepairImage(ctx, s, img); err != nil || len(dmg) != 0 {
+		t.Fatalf("RepairImage of a sound image: %v %v", dmg, err)
+	}
+	bad := b.Layers[1].Digest
+	p := filepath.Join(cri.PathsFor(c.Dir).Root, "io.containerd.content.v1.content", "blobs", "sha256", bad.Hex)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[0] ^= 0xff
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dmg, err := store.RepairImage(ctx, s, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dmg) != 1 || dmg[0].Digest != bad || !dmg[0].Removed {
+		t.Fatalf("damage = %+v, want layer %s removed", dmg, bad)
+	}
+	if ok, err := store.Complete(ctx, s, img); ok || err != nil {
+		t.Fatalf("Complete after the repair = %v, %v; want incomplete", ok, err)
+	}
 }

@@ -49,7 +49,7 @@ func (s *Store) Writer(ctx context.Context, desc v1.Descriptor) (store.Writer, e
 		w.Close()
 		return nil, s.fail(err, "status of ingest %s", ref)
 	}
-	return &writer{s: s, w: w, ref: ref, desc: desc, offset: st.Offset, buf: make([]byte, 0, writeChunk)}, nil
+	return &writer{s: s, w: w, ref: ref, desc: desc, offset: st.Offset, buf: make([]byte, 0, s.writeChunk)}, nil
 }
 
 type writer struct {
@@ -69,12 +69,12 @@ func (w *writer) Write(p []byte) (int, error) {
 	}
 	n := 0
 	for len(p) > 0 {
-		k := min(len(p), writeChunk-len(w.buf))
+		k := min(len(p), cap(w.buf)-len(w.buf))
 		w.buf = append(w.buf, p[:k]...)
 		p = p[k:]
 		n += k
 		w.offset += int64(k)
-		if len(w.buf) == writeChunk {
+		if len(w.buf) == cap(w.buf) {
 			if err := w.flush(); err != nil {
 				return n, err
 			}

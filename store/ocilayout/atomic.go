@@ -34,24 +34,6 @@ func writeFileAtomic(path string, data []byte) error {
 	return syncDir(dir)
 }
 
-// replaceFile replaces path with data through a temp file and a rename,
-// without fsync: readers and a process killed at any point see the old or
-// the new content, never a mix, but after a power loss the file may be
-// missing or empty. For files that are only worth as much as unsynced data
-// next to them (an ingest's metadata).
-func replaceFile(path string, data []byte) error {
-	tmp := filepath.Join(filepath.Dir(path), tmpPrefix+filepath.Base(path)+"-"+randomID())
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	return nil
-}
-
 // createFileAtomic writes path with data unless it exists already; it
 // reports whether it created the file.
 func createFileAtomic(path string, data []byte) (bool, error) {

@@ -21,14 +21,6 @@ func (s *Store) Info(ctx context.Context, dgst v1.Hash) (store.Info, error) {
 		return store.Info{}, err
 	}
 	p := s.blobPath(dgst)
-	if s.leases.Load() > 0 {
-		if err := s.touch(ctx, p); err != nil {
-			if isNotExist(err) {
-				return store.Info{}, notFound("blob %s", dgst)
-			}
-			return store.Info{}, err
-		}
-	}
 	fi, err := os.Stat(p)
 	if isNotExist(err) {
 		return store.Info{}, notFound("blob %s", dgst)
@@ -38,6 +30,15 @@ func (s *Store) Info(ctx context.Context, dgst v1.Hash) (store.Info, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		return store.Info{}, storeErr(nil, "blob %s is not a regular file", p)
+	}
+	if s.leases.Load() > 0 {
+		// A GC between the stat and the touch removes it: not found.
+		if err := s.touch(ctx, p); err != nil {
+			if isNotExist(err) {
+				return store.Info{}, notFound("blob %s", dgst)
+			}
+			return store.Info{}, err
+		}
 	}
 	return store.Info{Digest: dgst, Size: fi.Size()}, nil
 }

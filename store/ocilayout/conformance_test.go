@@ -2,6 +2,7 @@ package ocilayout
 
 import (
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -30,6 +31,17 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-func ingestFile(dir string, d v1.Descriptor, name string) string {
-	return filepath.Join(dir, ingestDir, d.Digest.Hex, name)
+// Parts of an ingest, for ingestFile.
+const (
+	ingestData  = "data"
+	ingestState = "hashstate"
+)
+
+// ingestFile is the path of an ingest's data file or saved hash state.
+func ingestFile(dir string, d v1.Descriptor, part string) string {
+	p := filepath.Join(dir, ingestDir, d.Digest.Hex+"-"+strconv.FormatInt(d.Size, 10))
+	if part == ingestState {
+		return p + stateSuffix
+	}
+	return p
 }

@@ -6,10 +6,9 @@
 //	DIR/oci-layout              {"imageLayoutVersion":"1.0.0"}
 //	DIR/index.json              one manifests entry per image name
 //	DIR/blobs/sha256/<hex>      committed, verified blobs
-//	DIR/ingest/<hex>/data       a partial download of blob sha256:<hex>
-//	DIR/ingest/<hex>/meta.json  its expected descriptor and start time
-//	DIR/ingest/<hex>/hashstate  the sha256 state of data, saved on Close
-//	DIR/ingest/<hex>/lock       flock: one writer per blob
+//	DIR/ingest/<hex>-<size>     a partial download of blob sha256:<hex>, also
+//	                            its writer's lock (flock): one writer per blob
+//	DIR/ingest/<hex>-<size>.hashstate  the sha256 state of it, saved on Close
 //	DIR/locks/index.lock        flock: read-modify-write of index.json
 //	DIR/locks/store.lock        flock: Lease (shared) against GC (exclusive)
 //	DIR/leases/<id>             one file per live Lease, flock'ed shared
@@ -26,24 +25,40 @@
 //
 // Every file is replaced atomically: a temp file (".tmp-*") in the same
 // directory is written, fsynced and renamed, and the directory is fsynced.
-// One exception: an ingest's meta.json is renamed into place without fsync,
-// since it is worth no more than the unsynced partial data beside it (if it
-// is lost, the next writer starts that blob over). Blob data is handed to
-// the kernel's writeback every 1 MiB while it downloads, and fsynced once
-// before its rename. A blob becomes visible only by renaming its ingest data file into blobs/
-// after its size and digest were verified. Several processes may share one
-// store: index.json is updated under an exclusive flock; each ingest has
-// its own lock, and a second writer for the same blob polls (every
-// WithPollInterval, default 20ms) until the first is done or its ctx ends.
-// Readers need no lock.
+// Blobs are cheaper: an ingest's name carries the digest and size (no
+// metadata file) and its data file is its lock (no lock file, no
+// directory). Blob data is handed to the kernel's writeback every 1 MiB
+// while it downloads and fsynced once before Commit renames it into
+// blobs/ (after its size and digest were verified), so a name in blobs/
+// never stands for unsynced content. The blobs/ directory itself is
+// fsynced once per image, by PutImage before it writes index.json, not per
+// blob: after a power loss a committed blob that no image names yet may be
+// missing (it is fetched again), and every named image's blobs are there.
+// Several processes may share one store: index.json is updated under an
+// exclusive flock; each ingest is locked by its writer, and a second
+// writer for the same blob polls (every WithPollInterval, default 20ms)
+// until the first is done or its ctx ends. Readers need no lock. The
+// kill -9 drill (TestProcessKillDrill) kills writers at random moments
+// and checks that the store verifies clean after each.
 //
 // # Resume
 //
 // A Writer closed without Commit leaves its data in ingest/. The next Writer
-// for the same digest, in this or another process, continues at Offset. The
-// running sha256 is restored from hashstate when Close saved it and the data
-// file still has the saved length; otherwise (a crash, a foreign file) the
-// data file is re-hashed from the start, which costs one read of it.
+// for the same digest, in this or another process, continues at Offset.
+// Its data is re-hashed from the start when the writer opens it (as
+// containerd does; one read of the partial data), so the running sha256
+// always describes the bytes on disk. When Close saved the hash state
+// (hashstate), the re-hashed state must equal it: if a byte of the data
+// changed since, the ingest starts over from 0. Without a saved state (a
+// crash) a changed byte is caught by Commit's digest check, which discards
+// the data; an unverified byte never becomes a blob.
+//
+// # Read-only stores
+//
+// Open writes nothing when oci-layout and index.json exist. On a read-only
+// file system (access(2) says EROFS, also for root), or WithReadOnly, the
+// store reads as usual and every write fails with cause.StoreFailed naming
+// the store directory.
 //
 // # Leases and GC
 //

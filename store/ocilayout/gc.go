@@ -23,6 +23,9 @@ const tempExpiry = time.Minute
 // (PutImage waits) while it runs.
 func (s *Store) GC(ctx context.Context) (store.GCResult, error) {
 	var res store.GCResult
+	if err := s.writable("collect garbage"); err != nil {
+		return res, err
+	}
 	sl, err := lock(ctx, s.path(storeLock), true, s.opts.pollInterval)
 	if err != nil {
 		return res, err
@@ -127,7 +130,8 @@ func (s *Store) sweepBlobs(live map[v1.Hash]bool, leased bool, oldest time.Time,
 }
 
 // sweepIngests removes ingests that nobody writes and whose data is older
-// than the ingest expiry; from the others it removes leftover temp files.
+// than the ingest expiry, hash states whose data is gone, old temp files,
+// and directories of the former ingest layout (ingest/<hex>/) once expired.
 func (s *Store) sweepIngests(res *store.GCResult) error {
 	dir := s.path(ingestDir)
 	ents, err := os.ReadDir(dir)
@@ -135,60 +139,43 @@ func (s *Store) sweepIngests(res *store.GCResult) error {
 		return storeErr(err, "cannot list %s: %v", dir, err)
 	}
 	now := s.opts.now()
+	expired := func(t time.Time) bool { return now.Sub(t) > s.opts.ingestExpiry }
 	for _, e := range ents {
 		p := filepath.Join(dir, e.Name())
-		if isTemp(e.Name()) {
+		switch {
+		case isTemp(e.Name()):
 			s.removeOldTemp(p, tempExpiry)
-			continue
+		case e.IsDir():
+			if fi, err := os.Stat(p); err == nil && expired(fi.ModTime()) {
+				if os.RemoveAll(p) == nil {
+					res.Ingests++
+				}
+			}
+		case strings.HasSuffix(e.Name(), stateSuffix):
+			if _, err := os.Lstat(strings.TrimSuffix(p, stateSuffix)); isNotExist(err) {
+				if fi, err := os.Lstat(p); err == nil && now.Sub(fi.ModTime()) > tempExpiry {
+					_ = os.Remove(p)
+				}
+			}
+		default:
+			if _, _, ok := parseIngestName(e.Name()); !ok {
+				continue
+			}
+			f, err := tryLockExisting(p, true)
+			if err != nil || f == nil {
+				continue // a writer holds it, or it is gone
+			}
+			fi, err := f.Stat()
+			if err == nil && expired(fi.ModTime()) {
+				dropIngest(p, f)
+				res.Ingests++
+				res.Bytes += fi.Size()
+				continue
+			}
+			f.Close()
 		}
-		if !e.IsDir() || checkDigest(v1.Hash{Algorithm: "sha256", Hex: e.Name()}) != nil {
-			continue
-		}
-		l, err := tryLock(filepath.Join(p, ingestLock), true)
-		if err != nil || l == nil {
-			continue // a writer holds it
-		}
-		touched, size := ingestTime(p)
-		if now.Sub(touched) > s.opts.ingestExpiry {
-			s.dropIngest(p, l)
-			res.Ingests++
-			res.Bytes += size
-			continue
-		}
-		s.sweepTemps(p, 0)
-		l.Close()
 	}
 	return nil
-}
-
-// ingestTime is when an ingest was last written, and its data size.
-func ingestTime(dir string) (time.Time, int64) {
-	for _, n := range []string{ingestData, ingestMeta} {
-		if fi, err := os.Stat(filepath.Join(dir, n)); err == nil {
-			if n == ingestData {
-				return fi.ModTime(), fi.Size()
-			}
-			return fi.ModTime(), 0
-		}
-	}
-	if fi, err := os.Stat(dir); err == nil {
-		return fi.ModTime(), 0
-	}
-	return time.Time{}, 0
-}
-
-// sweepTemps removes temp files in dir older than age; the caller holds
-// the lock that guards dir's writers.
-func (s *Store) sweepTemps(dir string, age time.Duration) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range ents {
-		if isTemp(e.Name()) {
-			s.removeOldTemp(filepath.Join(dir, e.Name()), age)
-		}
-	}
 }
 
 func (s *Store) removeOldTemp(p string, age time.Duration) {

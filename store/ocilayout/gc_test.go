@@ -50,7 +50,7 @@ func TestGCIngestsAndTemps(t *testing.T) {
 	temps := []string{
 		filepath.Join(dir, tmpPrefix+"index.json-dead"),
 		filepath.Join(dir, blobsDir, tmpPrefix+"x"),
-		filepath.Join(dir, ingestDir, stale.Digest.Hex, tmpPrefix+"meta.json-x"),
+		filepath.Join(dir, ingestDir, tmpPrefix+stale.Digest.Hex+"-5000.hashstate-x"),
 	}
 	for _, p := range temps {
 		if err := os.WriteFile(p, []byte("tmp"), 0o644); err != nil {
@@ -69,8 +69,8 @@ func TestGCIngestsAndTemps(t *testing.T) {
 	if _, err := os.Stat(temps[0]); !os.IsNotExist(err) {
 		t.Errorf("GC kept %s", temps[0])
 	}
-	if _, err := os.Stat(temps[2]); !os.IsNotExist(err) {
-		t.Errorf("GC kept %s", temps[2])
+	if _, err := os.Stat(temps[2]); err != nil {
+		t.Errorf("GC removed a fresh temp file %s beside the ingests: %v", temps[2], err)
 	}
 
 	clk.Add(2 * time.Hour)
@@ -81,14 +81,16 @@ func TestGCIngestsAndTemps(t *testing.T) {
 	if res.Ingests != 1 || res.Bytes != 1000 {
 		t.Fatalf("GC after the expiry = %+v, want the one idle ingest of 1000 bytes", res)
 	}
-	if _, err := os.Stat(filepath.Join(dir, ingestDir, stale.Digest.Hex)); !os.IsNotExist(err) {
+	if _, err := os.Stat(ingestFile(dir, stale, ingestData)); !os.IsNotExist(err) {
 		t.Errorf("expired ingest still there: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, ingestDir, held.Digest.Hex, ingestData)); err != nil {
+	if _, err := os.Stat(ingestFile(dir, held, ingestData)); err != nil {
 		t.Errorf("GC removed an ingest a writer holds: %v", err)
 	}
-	if _, err := os.Stat(temps[1]); !os.IsNotExist(err) {
-		t.Errorf("GC kept old temp file %s", temps[1])
+	for _, p := range temps[1:] {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("GC kept old temp file %s", p)
+		}
 	}
 }
 

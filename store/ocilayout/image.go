@@ -31,6 +31,15 @@ func (s *Store) PutImage(ctx context.Context, img store.Image) error {
 	if img.RepoDigest == (v1.Hash{}) {
 		img.RepoDigest = img.Target.Digest
 	}
+	if err := s.writable("record image %s", img.Name); err != nil {
+		return err
+	}
+	// Make the directory entries of the blobs committed since the last
+	// sync durable before index.json can name them (Commit does not sync
+	// blobs/: one sync per image instead of one per blob).
+	if err := syncDir(s.path(blobsDir)); err != nil {
+		return storeErr(err, "cannot sync %s: %v", s.path(blobsDir), err)
+	}
 	return s.updateIndex(ctx, func(idx *v1.IndexManifest) error {
 		fi, err := os.Stat(s.blobPath(img.Target.Digest))
 		if err != nil || !fi.Mode().IsRegular() {
@@ -60,6 +69,9 @@ func (s *Store) PutImage(ctx context.Context, img store.Image) error {
 
 // DeleteImage removes a name from index.json, or returns store.ErrNotFound.
 func (s *Store) DeleteImage(ctx context.Context, name string) error {
+	if err := s.writable("remove image %s", name); err != nil {
+		return err
+	}
 	return s.updateIndex(ctx, func(idx *v1.IndexManifest) error {
 		out := idx.Manifests[:0]
 		for _, d := range idx.Manifests {

@@ -2,6 +2,7 @@ package ocilayout
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 )
 
@@ -21,6 +22,13 @@ func readJSON(path string, v any) error {
 	return json.Unmarshal(b, v)
 }
 
-func readStateJSON(b []byte, st *hashState) bool {
-	return json.Unmarshal(b, st) == nil
+// parseHashState parses a saved hash state (ingest hashstate file).
+func parseHashState(b []byte, st *hashState) error {
+	if err := json.Unmarshal(b, st); err != nil {
+		return err
+	}
+	if st.Offset < 0 {
+		return fmt.Errorf("negative offset %d", st.Offset)
+	}
+	return nil
 }

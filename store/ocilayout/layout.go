@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,13 +38,22 @@ type Store struct {
 	leases atomic.Int64
 	// indexMu serialises this process's index.json updates before the flock.
 	indexMu sync.Mutex
+	// readOnly, when set, is why every write is refused.
+	readOnly error
 }
 
 var _ store.Store = (*Store)(nil)
 
 // Open opens the OCI image layout at dir, creating the directory, the
-// oci-layout file and an empty index.json if missing. A malformed
-// oci-layout file is an error; index.json is read only when used.
+// oci-layout file and an empty index.json if missing; it writes nothing
+// when they exist. A malformed oci-layout file is an error; index.json is
+// read only when used.
+//
+// A store on a read-only file system, or opened WithReadOnly, can be read
+// (Images, Image, Info, Open, Verify); every write (Writer, PutImage,
+// DeleteImage, Lease, GC, removing damaged blobs) fails with
+// cause.StoreFailed naming the directory. Such a store must have its
+// oci-layout file already.
 func Open(dir string, opts ...Option) (*Store, error) {
 	o := defaults()
 	for _, opt := range opts {
@@ -54,6 +64,14 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		return nil, storeErr(err, "store directory %s: %v", dir, err)
 	}
 	s := &Store{dir: abs, opts: o}
+	if o.readOnly {
+		s.readOnly = errReadOnly
+	} else if err := readOnlyFS(abs); err != nil {
+		s.readOnly = err
+	}
+	if s.readOnly != nil {
+		return s, s.checkReadOnly()
+	}
 	for _, d := range []string{blobsDir, ingestDir, locksDir, leasesDir} {
 		p := s.path(d)
 		if err := os.MkdirAll(p, 0o755); err != nil {
@@ -64,6 +82,9 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	p := s.path(indexFile)
+	if _, err := os.Stat(p); err == nil {
+		return s, nil
+	}
 	empty, _ := json.Marshal(emptyIndex())
 	if _, err := createFileAtomic(p, append(empty, '\n')); err != nil {
 		return nil, storeErr(err, "cannot create %s: %v", p, err)
@@ -74,13 +95,20 @@ func Open(dir string, opts ...Option) (*Store, error) {
 // Dir returns the store's directory.
 func (s *Store) Dir() string { return s.dir }
 
+// ReadOnly reports whether the store refuses writes: opened WithReadOnly
+// or on a read-only file system.
+func (s *Store) ReadOnly() bool { return s.readOnly != nil }
+
 func (s *Store) initLayout() error {
 	p := s.path(layoutFile)
-	want := []byte(`{"imageLayoutVersion":"` + layoutVersion + `"}` + "\n")
-	if _, err := createFileAtomic(p, want); err != nil {
-		return storeErr(err, "cannot create %s: %v", p, err)
-	}
 	b, err := os.ReadFile(p)
+	if isNotExist(err) {
+		want := []byte(`{"imageLayoutVersion":"` + layoutVersion + `"}` + "\n")
+		if _, err := createFileAtomic(p, want); err != nil {
+			return storeErr(err, "cannot create %s: %v", p, err)
+		}
+		b, err = os.ReadFile(p)
+	}
 	if err != nil {
 		return storeErr(err, "cannot read %s: %v", p, err)
 	}
@@ -110,7 +138,26 @@ func (s *Store) blobPath(h v1.Hash) string {
 	return filepath.Join(s.dir, filepath.FromSlash(blobsDir), h.Hex)
 }
 
-func (s *Store) ingestPath(h v1.Hash) string { return filepath.Join(s.dir, ingestDir, h.Hex) }
+// ingestPath is the data file of a partial download of desc; its name
+// carries the digest and size, so no metadata file is needed.
+func (s *Store) ingestPath(desc v1.Descriptor) string {
+	return filepath.Join(s.dir, ingestDir, desc.Digest.Hex+"-"+strconv.FormatInt(desc.Size, 10))
+}
+
+// parseIngestName returns the digest and size an ingest data file's name
+// carries, ok false for other names.
+func parseIngestName(name string) (h v1.Hash, size int64, ok bool) {
+	hx, sz, found := strings.Cut(name, "-")
+	if !found {
+		return h, 0, false
+	}
+	h = v1.Hash{Algorithm: "sha256", Hex: hx}
+	size, err := strconv.ParseInt(sz, 10, 64)
+	if err != nil || size < 0 || checkDigest(h) != nil || strconv.FormatInt(size, 10) != sz {
+		return h, 0, false
+	}
+	return h, size, true
+}
 
 // checkDigest accepts only sha256 digests, the only algorithm stored.
 func checkDigest(h v1.Hash) error {

@@ -22,6 +22,9 @@ type leaseRecord struct {
 // this process holds a shared flock on; a lease whose process died is
 // removed by the next GC.
 func (s *Store) Lease(ctx context.Context) (func() error, error) {
+	if err := s.writable("take a lease"); err != nil {
+		return nil, err
+	}
 	sl, err := lock(ctx, s.path(storeLock), false, s.opts.pollInterval)
 	if err != nil {
 		return nil, err

@@ -18,11 +18,24 @@ import (
 // meanwhile is dropped and reported as not acquired.
 func tryLock(path string, exclusive bool) (*os.File, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, storeErr(err, "cannot create %s: %v", filepath.Dir(path), err)
+	}
+	return tryLockFile(path, os.O_CREATE, exclusive)
+}
+
+// tryLockExisting is tryLock for a file that must exist: it returns
+// os.ErrNotExist rather than creating it.
+func tryLockExisting(path string, exclusive bool) (*os.File, error) {
+	return tryLockFile(path, 0, exclusive)
+}
+
+func tryLockFile(path string, flags int, exclusive bool) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|flags, 0o644)
+	if isNotExist(err) && flags&os.O_CREATE == 0 {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, err
+		return nil, storeErr(err, "cannot open lock file %s: %v", path, err)
 	}
 	how := unix.LOCK_SH
 	if exclusive {
@@ -33,7 +46,7 @@ func tryLock(path string, exclusive bool) (*os.File, error) {
 		if errors.Is(err, unix.EWOULDBLOCK) {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("lock %s: %w", path, err)
+		return nil, storeErr(err, "cannot lock %s: %v", path, err)
 	}
 	same, err := sameFile(f, path)
 	if err != nil || !same {

@@ -24,6 +24,7 @@ type options struct {
 	now          func() time.Time
 	ingestExpiry time.Duration
 	pollInterval time.Duration
+	readOnly     bool
 }
 
 func defaults() options {
@@ -74,6 +75,13 @@ func WithPollInterval(d time.Duration) Option {
 			o.pollInterval = d
 		}
 	}
+}
+
+// WithReadOnly opens the store for reading only: Open writes nothing and
+// every write fails with cause.StoreFailed (default: read-write unless the
+// file system is read-only).
+func WithReadOnly() Option {
+	return func(o *options) { o.readOnly = true }
 }
 
 // DefaultDir is the store directory used when none is given:

@@ -100,6 +100,12 @@ func helperMain(action string) error {
 		}
 		return nil
 	}
+	if action == "drill" {
+		return writeDrillImages(ctx, s)
+	}
+	if action == "read-only" {
+		return checkReadOnlyStore(ctx, s, 1)
+	}
 	return fmt.Errorf("unknown action %q", action)
 }
 

@@ -145,8 +145,12 @@ func hashFile(p string) (v1.Hash, int64, error) {
 		return v1.Hash{}, 0, err
 	}
 	defer f.Close()
+	return hashReader(f)
+}
+
+func hashReader(r io.Reader) (v1.Hash, int64, error) {
 	h := sha256.New()
-	n, err := io.Copy(h, f)
+	n, err := io.Copy(h, r)
 	if err != nil {
 		return v1.Hash{}, n, fmt.Errorf("after %d bytes: %w", n, err)
 	}

@@ -1,19 +1,17 @@
 package ocilayout
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -21,13 +19,9 @@ import (
 	"github.com/pullwarden/pullwarden/store"
 )
 
-// Names of the files in an ingest directory.
-const (
-	ingestData  = "data"
-	ingestMeta  = "meta.json"
-	ingestState = "hashstate"
-	ingestLock  = "lock"
-)
+// stateSuffix ends the name of an ingest's saved hash state, beside its
+// data file: ingest/<hex>-<size>.hashstate.
+const stateSuffix = ".hashstate"
 
 // writebackEvery is how much data a writer lets accumulate in the page
 // cache before it asks the kernel to start writing it out (Linux only, see
@@ -52,22 +46,28 @@ func (s *Store) Writer(ctx context.Context, desc v1.Descriptor) (store.Writer, e
 	if err := s.exists(ctx, desc.Digest); err != nil {
 		return nil, err
 	}
-	dir := s.ingestPath(desc.Digest)
-	l, err := lock(ctx, filepath.Join(dir, ingestLock), true, s.opts.pollInterval)
-	if err != nil {
-		return nil, fmt.Errorf("blob %s is being written by another writer: %w", desc.Digest, err)
+	if err := s.writable("write blob %s", desc.Digest); err != nil {
+		return nil, err
 	}
-	if err := s.exists(ctx, desc.Digest); err != nil {
-		if errors.Is(err, store.ErrAlreadyExists) {
-			s.dropIngest(dir, l) // a leftover of a writer that committed
-		} else {
-			l.Close()
+	p := s.ingestPath(desc)
+	f, err := lock(ctx, p, true, s.opts.pollInterval)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("blob %s is being written by another writer: %w", desc.Digest, err)
 		}
 		return nil, err
 	}
-	w := &writer{s: s, desc: desc, dir: dir, lock: l}
+	if err := s.exists(ctx, desc.Digest); err != nil {
+		if errors.Is(err, store.ErrAlreadyExists) {
+			dropIngest(p, f) // a leftover of a writer that committed
+		} else {
+			f.Close()
+		}
+		return nil, err
+	}
+	w := &writer{s: s, desc: desc, path: p, data: f}
 	if err := w.open(); err != nil {
-		l.Close()
+		f.Close()
 		return nil, err
 	}
 	return w, nil
@@ -87,26 +87,20 @@ func (s *Store) exists(ctx context.Context, dgst v1.Hash) error {
 	}
 }
 
-// dropIngest removes an ingest directory whose lock l is held, then
-// releases l.
-func (s *Store) dropIngest(dir string, l *os.File) {
-	for _, n := range []string{ingestData, ingestMeta, ingestState} {
-		_ = os.Remove(filepath.Join(dir, n))
-	}
-	_ = os.RemoveAll(dir) // the lock file and any leftover temp file
-	l.Close()
+// dropIngest removes an ingest whose data file f (holding its lock) is at
+// p, with its saved hash state, then releases f.
+func dropIngest(p string, f *os.File) {
+	_ = os.Remove(p + stateSuffix)
+	_ = os.Remove(p)
+	f.Close()
 }
 
-type ingestMetadata struct {
-	Descriptor v1.Descriptor `json:"descriptor"`
-	Started    time.Time     `json:"started"`
-}
-
+// writer writes one blob into its ingest data file, which is also its
+// lock: an exclusive flock on the open file, held until Close or Commit.
 type writer struct {
 	s         *Store
 	desc      v1.Descriptor
-	dir       string
-	lock      *os.File
+	path      string // ingest/<hex>-<size>
 	data      *os.File
 	h         hash.Hash
 	offset    int64
@@ -116,95 +110,85 @@ type writer struct {
 	committed bool
 }
 
-func (w *writer) path(name string) string { return filepath.Join(w.dir, name) }
-
-// open opens the ingest's data file and restores the digest state.
+// open finds where the ingest's data ends and restores the digest state.
 func (w *writer) open() error {
-	p := w.path(ingestData)
-	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o644)
+	size, err := w.data.Seek(0, io.SeekEnd)
 	if err != nil {
-		return storeErr(err, "cannot open ingest %s: %v", p, err)
+		return storeErr(err, "cannot read ingest %s: %v", w.path, err)
 	}
-	w.data = f
-	fresh := w.readMeta()
-	size, err := f.Seek(0, io.SeekEnd)
-	if err != nil {
-		f.Close()
-		return storeErr(err, "cannot read ingest %s: %v", p, err)
-	}
-	if fresh || size > w.desc.Size {
+	if size > w.desc.Size {
 		size = 0
-		if err := f.Truncate(0); err != nil {
-			f.Close()
-			return storeErr(err, "cannot reset ingest %s: %v", p, err)
-		}
-		if err := w.writeMeta(); err != nil {
-			f.Close()
-			return storeErr(err, "cannot write %s: %v", w.path(ingestMeta), err)
+		if err := w.data.Truncate(0); err != nil {
+			return storeErr(err, "cannot reset ingest %s: %v", w.path, err)
 		}
 	}
-	if err := w.restoreHash(size); err != nil {
-		f.Close()
+	if size, err = w.restoreHash(size); err != nil {
 		return err
 	}
-	if _, err := f.Seek(size, io.SeekStart); err != nil {
-		f.Close()
-		return storeErr(err, "cannot read ingest %s: %v", p, err)
+	if _, err := w.data.Seek(size, io.SeekStart); err != nil {
+		return storeErr(err, "cannot read ingest %s: %v", w.path, err)
 	}
 	w.offset = size
 	w.flushed = size
 	return nil
 }
 
-// writeMeta records the descriptor the ingest's data belongs to. It is
-// replaced atomically but not fsynced: it is worth no more than the data
-// beside it, which is not fsynced before Close or Commit either, and a
-// missing or unreadable meta.json only makes the next writer start over
-// (readMeta). This keeps two fsyncs off the start of every blob download.
-func (w *writer) writeMeta() error {
-	b, err := json.Marshal(ingestMetadata{Descriptor: w.desc, Started: w.s.opts.now().UTC()})
-	if err != nil {
-		return err
-	}
-	return replaceFile(w.path(ingestMeta), append(b, '\n'))
-}
-
-// readMeta reports whether the ingest has no metadata usable for this
-// descriptor, so that its data must start over.
-func (w *writer) readMeta() (fresh bool) {
-	var m ingestMetadata
-	if err := readJSON(w.path(ingestMeta), &m); err != nil {
-		return true
-	}
-	return m.Descriptor.Digest != w.desc.Digest || m.Descriptor.Size != w.desc.Size
-}
-
 // restoreHash sets w.h to the sha256 state after the first size bytes of
-// data: from the state Close saved when it matches, else by re-hashing.
-func (w *writer) restoreHash(size int64) error {
+// data by re-hashing them, as containerd does when it reopens an ingest:
+// the saved state alone cannot tell whether the data still holds what was
+// hashed. When Close saved a state, the re-hashed one must equal it; if it
+// does not (a byte of the partial data changed since), the ingest starts
+// over. It returns the offset to continue at.
+func (w *writer) restoreHash(size int64) (int64, error) {
 	w.h = sha256.New()
-	sp := w.path(ingestState)
-	if b, err := os.ReadFile(sp); err == nil {
-		_ = os.Remove(sp)
-		var st hashState
-		if readStateJSON(b, &st) && st.Offset == size {
-			if u, ok := w.h.(interface{ UnmarshalBinary([]byte) error }); ok && u.UnmarshalBinary(st.State) == nil {
-				return nil
-			}
-			w.h = sha256.New()
-		}
-	}
+	saved, hasSaved := w.takeSavedHash()
 	if size == 0 {
-		return nil
+		return 0, nil
 	}
+	p := w.path
 	if _, err := w.data.Seek(0, io.SeekStart); err != nil {
-		return storeErr(err, "cannot read ingest %s: %v", w.path(ingestData), err)
+		return 0, storeErr(err, "cannot read ingest %s: %v", p, err)
 	}
 	n, err := io.Copy(w.h, io.LimitReader(w.data, size))
 	if err != nil || n != size {
-		return storeErr(err, "cannot re-read ingest %s (%d of %d bytes): %v", w.path(ingestData), n, size, err)
+		return 0, storeErr(err, "cannot re-read ingest %s (%d of %d bytes): %v", p, n, size, err)
 	}
-	return nil
+	if hasSaved && !sameHashState(saved, size, w.h) {
+		w.s.opts.logger.Warn("store: partial download changed since it was saved; starting that blob over",
+			"path", p, "digest", w.desc.Digest.String(), "offset", size)
+		if err := w.data.Truncate(0); err != nil {
+			return 0, storeErr(err, "cannot reset ingest %s: %v", p, err)
+		}
+		w.h.Reset()
+		return 0, nil
+	}
+	return size, nil
+}
+
+// takeSavedHash reads and removes the hash state Close saved, if any.
+func (w *writer) takeSavedHash() (hashState, bool) {
+	sp := w.path + stateSuffix
+	b, err := os.ReadFile(sp)
+	if err != nil {
+		return hashState{}, false
+	}
+	_ = os.Remove(sp)
+	var st hashState
+	return st, parseHashState(b, &st) == nil
+}
+
+// sameHashState reports whether the saved state st describes the same
+// size bytes as the running hash h.
+func sameHashState(st hashState, size int64, h hash.Hash) bool {
+	if st.Offset != size {
+		return false
+	}
+	saved := sha256.New()
+	u, ok := saved.(interface{ UnmarshalBinary([]byte) error })
+	if !ok || u.UnmarshalBinary(st.State) != nil {
+		return false
+	}
+	return bytes.Equal(saved.Sum(nil), h.Sum(nil))
 }
 
 func (w *writer) Write(p []byte) (int, error) {
@@ -218,7 +202,7 @@ func (w *writer) Write(p []byte) (int, error) {
 	w.h.Write(p[:n])
 	w.offset += int64(n)
 	if err != nil {
-		return n, storeErr(err, "cannot write ingest %s: %v", w.path(ingestData), err)
+		return n, storeErr(err, "cannot write ingest %s: %v", w.path, err)
 	}
 	if w.offset-w.flushed >= writebackEvery && w.wb.start(w.data, w.flushed, w.offset-w.flushed) {
 		w.flushed = w.offset
@@ -237,10 +221,10 @@ func (w *writer) Truncate(size int64) error {
 	}
 	w.wb.wait()
 	if err := w.data.Truncate(0); err != nil {
-		return storeErr(err, "cannot truncate ingest %s: %v", w.path(ingestData), err)
+		return storeErr(err, "cannot truncate ingest %s: %v", w.path, err)
 	}
 	if _, err := w.data.Seek(0, io.SeekStart); err != nil {
-		return storeErr(err, "cannot truncate ingest %s: %v", w.path(ingestData), err)
+		return storeErr(err, "cannot truncate ingest %s: %v", w.path, err)
 	}
 	w.h.Reset()
 	w.offset = 0
@@ -267,7 +251,7 @@ func (w *writer) Commit(ctx context.Context) error {
 		w.finish()
 		return cause.New(cause.DigestMismatch, "blob %s: content has digest %s; the data was discarded", w.desc.Digest, got)
 	}
-	src := w.path(ingestData)
+	src := w.path
 	w.wb.wait()
 	if err := w.data.Sync(); err != nil {
 		return storeErr(err, "cannot sync ingest %s: %v", src, err)
@@ -277,26 +261,27 @@ func (w *writer) Commit(ctx context.Context) error {
 		return storeErr(err, "cannot set time of ingest %s: %v", src, err)
 	}
 	dst := w.s.blobPath(w.desc.Digest)
+	// The data is durable before its name appears in blobs/. The directory
+	// entry is made durable by the next PutImage (one fsync of blobs/ per
+	// image), before index.json can name the blob: after a power loss a
+	// committed blob that no image names yet may be missing, never wrong.
 	if err := os.Rename(src, dst); err != nil {
 		return storeErr(err, "cannot move %s to %s: %v", src, dst, err)
 	}
-	if err := syncDir(filepath.Dir(dst)); err != nil {
-		return storeErr(err, "cannot sync %s: %v", filepath.Dir(dst), err)
-	}
 	w.committed = true
-	w.finish()
+	w.done = true
+	w.data.Close()
 	return nil
 }
 
-// finish removes the ingest directory and releases the writer.
+// finish removes the ingest and releases the writer.
 func (w *writer) finish() {
 	if w.done {
 		return
 	}
 	w.done = true
 	w.wb.wait()
-	w.data.Close()
-	w.s.dropIngest(w.dir, w.lock)
+	dropIngest(w.path, w.data)
 }
 
 func (w *writer) Close() error {
@@ -304,23 +289,23 @@ func (w *writer) Close() error {
 		return nil
 	}
 	w.done = true
-	defer w.lock.Close()
 	w.wb.wait()
-	var errs []error
-	if err := w.data.Sync(); err != nil {
-		errs = append(errs, storeErr(err, "cannot sync ingest %s: %v", w.path(ingestData), err))
-	}
-	if err := w.data.Close(); err != nil {
-		errs = append(errs, err)
-	}
-	if len(errs) == 0 {
+	// The state is saved while the data file, the ingest's lock, is held.
+	err := w.data.Sync()
+	if err != nil {
+		err = storeErr(err, "cannot sync ingest %s: %v", w.path, err)
+	} else {
 		w.saveHash()
 	}
-	return errors.Join(errs...)
+	if cerr := w.data.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	return err
 }
 
 // saveHash stores the digest state beside the data so that the next writer
-// need not re-hash; failing to save only costs that re-hash.
+// can check that the data did not change; failing to save only loses that
+// check (Commit's digest check remains).
 func (w *writer) saveHash() {
 	m, ok := w.h.(interface{ MarshalBinary() ([]byte, error) })
 	if !ok {
@@ -330,7 +315,7 @@ func (w *writer) saveHash() {
 	if err != nil {
 		return
 	}
-	_ = writeJSONAtomic(w.path(ingestState), hashState{Offset: w.offset, State: b})
+	_ = writeJSONAtomic(w.path+stateSuffix, hashState{Offset: w.offset, State: b})
 }
 
 type hashState struct {
