@@ -73,7 +73,7 @@ func Start(ctx context.Context, cfg Config) (a *Agent, err error) {
 	}
 	a.closers = append(a.closers, a.runtime.Close)
 	client := registry.New(registry.Options{Insecure: cfg.Insecure, Logger: cfg.Logger})
-	a.puller = pull.New(a.store, client, pull.WithLogger(cfg.Logger), pull.WithNow(cfg.Clock.Now))
+	a.puller = pull.New(a.store, client, pull.WithLogger(cfg.Logger), pull.WithClock(cfg.Clock))
 	if _, err := a.puller.Pull(ctx, pull.Request{Image: cfg.PauseImage, Policy: policy.IfNotPresent}); err != nil {
 		return nil, fmt.Errorf("pause image %s: %w", cfg.PauseImage, err)
 	}

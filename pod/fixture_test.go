@@ -250,7 +250,7 @@ func (f *fixture) newManager() *Manager {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	puller := pull.New(s, registry.New(registry.Options{}), pull.WithNow(f.clk.Now))
+	puller := pull.New(s, registry.New(registry.Options{}), pull.WithClock(f.clk))
 	rec := event.NewRecorder(event.Options{Sink: f.events, Host: "node1", Clock: f.clk})
 	m, err := New(Config{
 		NodeName: "node1", NodeIP: "127.0.0.1",

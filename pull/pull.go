@@ -14,6 +14,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/pullwarden/pullwarden/cause"
+	"github.com/pullwarden/pullwarden/clock"
 	"github.com/pullwarden/pullwarden/credential"
 	"github.com/pullwarden/pullwarden/policy"
 	"github.com/pullwarden/pullwarden/reference"
@@ -71,17 +72,10 @@ type Puller struct {
 	store   store.Store
 	fetcher Fetcher
 	logger  *slog.Logger
-	now     func() time.Time
+	clock   clock.PassiveClock
 
 	mu       sync.Mutex
 	inflight map[string]*flight
-}
-
-type flight struct {
-	done    chan struct{}
-	res     Result
-	err     error
-	waiters []func(registry.Progress)
 }
 
 // Option configures a Puller.
@@ -90,9 +84,9 @@ type Option func(*Puller)
 // WithLogger sets the logger (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(p *Puller) { p.logger = l } }
 
-// WithNow sets the clock used for timestamps and durations (default
-// time.Now).
-func WithNow(now func() time.Time) Option { return func(p *Puller) { p.now = now } }
+// WithClock sets the clock used for timestamps, durations and the backoff
+// (default: the wall clock).
+func WithClock(c clock.PassiveClock) Option { return func(p *Puller) { p.clock = c } }
 
 // New returns a Puller that records images in s and transfers them with f.
 func New(s store.Store, f Fetcher, opts ...Option) *Puller {
@@ -100,7 +94,7 @@ func New(s store.Store, f Fetcher, opts ...Option) *Puller {
 		store:    s,
 		fetcher:  f,
 		logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		now:      time.Now,
+		clock:    clock.Real(),
 		inflight: map[string]*flight{},
 	}
 	for _, o := range opts {
@@ -112,7 +106,7 @@ func New(s store.Store, f Fetcher, opts ...Option) *Puller {
 // Pull makes req.Image available in the store according to its policy.
 // Errors are *cause.Error.
 func (p *Puller) Pull(ctx context.Context, req Request) (Result, error) {
-	start := p.now()
+	start := p.clock.Now()
 	ref, err := reference.Parse(req.Image)
 	if err != nil {
 		return Result{}, err
@@ -134,13 +128,13 @@ func (p *Puller) Pull(ctx context.Context, req Request) (Result, error) {
 		if err != nil {
 			err = storeErr(err)
 		}
-		res.Duration = p.now().Sub(start)
+		res.Duration = p.clock.Since(start)
 		return res, err
 	}
 
 	out, err := p.tryCredentials(ctx, ref, req)
 	out.Image, out.Policy, out.Pulled = res.Image, pol, err == nil
-	out.Duration = p.now().Sub(start)
+	out.Duration = p.clock.Since(start)
 	return out, err
 }
 
