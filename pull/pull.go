@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/pullwarden/pullwarden/backoff"
 	"github.com/pullwarden/pullwarden/cause"
 	"github.com/pullwarden/pullwarden/clock"
 	"github.com/pullwarden/pullwarden/credential"
@@ -73,6 +74,7 @@ type Puller struct {
 	fetcher Fetcher
 	logger  *slog.Logger
 	clock   clock.PassiveClock
+	backoff *backoff.Backoff
 
 	mu       sync.Mutex
 	inflight map[string]*flight
@@ -88,6 +90,10 @@ func WithLogger(l *slog.Logger) Option { return func(p *Puller) { p.logger = l }
 // (default: the wall clock).
 func WithClock(c clock.PassiveClock) Option { return func(p *Puller) { p.clock = c } }
 
+// WithBackoff sets the pull backoff that Ensure requests with a BackoffKey
+// obey and feed (default: backoff.NewImagePull on the Puller's clock).
+func WithBackoff(b *backoff.Backoff) Option { return func(p *Puller) { p.backoff = b } }
+
 // New returns a Puller that records images in s and transfers them with f.
 func New(s store.Store, f Fetcher, opts ...Option) *Puller {
 	p := &Puller{
@@ -100,42 +106,30 @@ func New(s store.Store, f Fetcher, opts ...Option) *Puller {
 	for _, o := range opts {
 		o(p)
 	}
+	if p.backoff == nil {
+		p.backoff = backoff.NewImagePull(p.clock)
+	}
 	return p
 }
 
-// Pull makes req.Image available in the store according to its policy.
-// Errors are *cause.Error.
+// Backoff is the pull backoff (to persist it, or to forget a pod's keys).
+func (p *Puller) Backoff() *backoff.Backoff { return p.backoff }
+
+// Pull makes req.Image available in the store according to its policy,
+// without backoff or observer: Ensure for the CLI. Errors are *cause.Error.
 func (p *Puller) Pull(ctx context.Context, req Request) (Result, error) {
-	start := p.clock.Now()
-	ref, err := reference.Parse(req.Image)
-	if err != nil {
-		return Result{}, err
+	res, f := p.ensure(ctx, EnsureRequest{Image: req.Image, Policy: req.Policy, Keyring: req.Keyring, Progress: req.Progress})
+	if f != nil {
+		return res, f.Err
 	}
-	pol := req.Policy.Or(req.Image)
-	res := Result{Image: ref.String(), Policy: pol}
-
-	img, present, err := p.Present(ctx, ref)
-	if err != nil {
-		return res, err
-	}
-	decision, err := policy.Decide(pol, req.Image, present)
-	if err != nil {
-		return res, err
-	}
-	if decision == policy.UsePresent {
-		res.RepoDigest, res.Target = img.RepoDigest, img.Target
-		res.Size, err = store.Size(ctx, p.store, img.Target)
+	if !res.Pulled {
+		size, err := store.Size(ctx, p.store, res.Target)
 		if err != nil {
-			err = storeErr(err)
+			return res, storeErr(err)
 		}
-		res.Duration = p.clock.Since(start)
-		return res, err
+		res.Size = size
 	}
-
-	out, err := p.tryCredentials(ctx, ref, req)
-	out.Image, out.Policy, out.Pulled = res.Image, pol, err == nil
-	out.Duration = p.clock.Since(start)
-	return out, err
+	return res, nil
 }
 
 // Present reports whether the store holds ref completely (every blob of its
@@ -164,32 +158,34 @@ func storeErr(err error) error {
 
 // tryCredentials applies the kubelet's credential rule: every matching
 // credential in order, the first accepted wins; no anonymous attempt after
-// refused credentials; one anonymous attempt when none matched.
-func (p *Puller) tryCredentials(ctx context.Context, ref reference.Reference, req Request) (Result, error) {
+// refused credentials; one anonymous attempt when none matched. It returns
+// the credential used (nil: anonymous).
+func (p *Puller) tryCredentials(ctx context.Context, ref reference.Reference, ring credential.Keyring, progress func(registry.Progress)) (Result, *credential.Credential, error) {
 	var creds []credential.Credential
-	if req.Keyring != nil {
-		creds = req.Keyring.Lookup(ref.Name())
+	if ring != nil {
+		creds = ring.Lookup(ref.Name())
 	}
 	if len(creds) == 0 {
-		return p.fetchShared(ctx, ref, nil, req.Progress)
+		res, err := p.fetchShared(ctx, ref, nil, progress)
+		return res, nil, err
 	}
 	var refused []string
 	var last error
 	for i := range creds {
-		res, err := p.fetchShared(ctx, ref, &creds[i], req.Progress)
+		res, err := p.fetchShared(ctx, ref, &creds[i], progress)
 		if err == nil {
 			res.Credential = creds[i].Source
-			return res, nil
+			return res, &creds[i], nil
 		}
 		if !errors.Is(err, cause.Unauthorized) && !errors.Is(err, cause.Denied) {
-			return res, err
+			return res, nil, err
 		}
 		p.logger.LogAttrs(ctx, slog.LevelDebug, "credential refused",
 			slog.String("image", ref.String()), slog.String("credential", creds[i].Source))
 		refused = append(refused, creds[i].Source)
 		last = err
 	}
-	return Result{}, refusedAll(last, refused)
+	return Result{}, nil, refusedAll(last, refused)
 }
 
 func refusedAll(last error, sources []string) error {
