@@ -47,6 +47,10 @@ func Start(ctx context.Context, cfg Config) (a *Agent, err error) {
 	if cfg.PauseImage == "" {
 		return nil, errors.New("agent: a pause image is required (--pause-image): the CRI needs one for pod sandboxes")
 	}
+	slots, err := pull.PullConcurrency(cfg.SerializeImagePulls == nil || *cfg.SerializeImagePulls, cfg.MaxParallelImagePulls)
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, err
 	}
@@ -73,7 +77,7 @@ func Start(ctx context.Context, cfg Config) (a *Agent, err error) {
 	}
 	a.closers = append(a.closers, a.runtime.Close)
 	client := registry.New(registry.Options{Insecure: cfg.Insecure, Logger: cfg.Logger})
-	a.puller = pull.New(a.store, client, pull.WithLogger(cfg.Logger), pull.WithClock(cfg.Clock))
+	a.puller = pull.New(a.store, client, pull.WithLogger(cfg.Logger), pull.WithClock(cfg.Clock), pull.WithMaxParallelPulls(slots))
 	if _, err := a.puller.Pull(ctx, pull.Request{Image: cfg.PauseImage, Policy: policy.IfNotPresent}); err != nil {
 		return nil, fmt.Errorf("pause image %s: %w", cfg.PauseImage, err)
 	}

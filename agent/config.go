@@ -37,7 +37,14 @@ type Config struct {
 	// AuthFile is a docker config.json with the node's own registry
 	// credentials ("" looks in $DOCKER_CONFIG and ~/.docker).
 	AuthFile string
-	Logger   *slog.Logger
+	// SerializeImagePulls is the kubelet's serializeImagePulls: one image
+	// transfer at a time on the node. Nil means true, the kubelet's default.
+	SerializeImagePulls *bool
+	// MaxParallelImagePulls is the kubelet's maxParallelImagePulls: the
+	// cap on concurrent transfers when SerializeImagePulls is false. Nil
+	// (the default) means no cap.
+	MaxParallelImagePulls *int32
+	Logger                *slog.Logger
 	Clock    clock.Clock
 }
 

@@ -60,6 +60,7 @@ func (p *Puller) fetchShared(ctx context.Context, ref reference.Reference, cred 
 	case <-f.done:
 		res := f.res
 		if joined {
+			// Everything a joiner saw was waiting for another's transfer.
 			res.Waited = p.clock.Since(start)
 			res.Downloaded = 0
 		}
@@ -88,6 +89,22 @@ func (p *Puller) leave(key string, f *flight, id int) {
 
 func (p *Puller) runFlight(ctx context.Context, key string, f *flight, ref reference.Reference, auth authn.Authenticator) {
 	defer f.cancel()
+	defer func() {
+		p.mu.Lock()
+		if p.inflight[key] == f {
+			delete(p.inflight, key)
+		}
+		p.mu.Unlock()
+		close(f.done)
+	}()
+	queued := p.clock.Now()
+	release, err := p.acquire(ctx)
+	if err != nil {
+		f.err = cause.Wrap(cause.Canceled, err, "pull of %s canceled while waiting for a pull slot", ref)
+		return
+	}
+	defer release()
+	waited := p.clock.Since(queued)
 	f.res, f.err = p.fetch(ctx, ref, auth, func(pr registry.Progress) {
 		p.mu.Lock()
 		ws := make([]func(registry.Progress), 0, len(f.progress))
@@ -99,12 +116,7 @@ func (p *Puller) runFlight(ctx context.Context, key string, f *flight, ref refer
 			w(pr)
 		}
 	})
-	p.mu.Lock()
-	if p.inflight[key] == f {
-		delete(p.inflight, key)
-	}
-	p.mu.Unlock()
-	close(f.done)
+	f.res.Waited = waited
 }
 
 // fetch transfers ref under a lease and records its name.

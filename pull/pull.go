@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -75,6 +76,11 @@ type Puller struct {
 	logger  *slog.Logger
 	clock   clock.PassiveClock
 	backoff *backoff.Backoff
+
+	// slots limits the transfers running at once (nil: no limit); queued
+	// counts the transfers waiting for one.
+	slots  chan struct{}
+	queued atomic.Int64
 
 	mu       sync.Mutex
 	inflight map[string]*flight
