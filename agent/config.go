@@ -45,7 +45,7 @@ type Config struct {
 	// (the default) means no cap.
 	MaxParallelImagePulls *int32
 	Logger                *slog.Logger
-	Clock    clock.Clock
+	Clock                 clock.Clock
 }
 
 // DefaultDataDir is $PULLWARDEN_DATA_DIR, else $XDG_DATA_HOME/pullwarden/agent,
