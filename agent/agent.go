@@ -51,7 +51,15 @@ func Start(ctx context.Context, cfg Config) (a *Agent, err error) {
 	if err != nil {
 		return nil, err
 	}
+	verifier, err := policy.NewVerifier(policy.Verification(cfg.ImagePullCredentialsVerificationPolicy), cfg.PreloadedImagesVerificationAllowlist)
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	records, err := pull.NewFileRecords(filepath.Join(cfg.DataDir, "image-pull-records"))
+	if err != nil {
 		return nil, err
 	}
 	a = &Agent{cfg: cfg}
@@ -77,7 +85,8 @@ func Start(ctx context.Context, cfg Config) (a *Agent, err error) {
 	}
 	a.closers = append(a.closers, a.runtime.Close)
 	client := registry.New(registry.Options{Insecure: cfg.Insecure, Logger: cfg.Logger})
-	a.puller = pull.New(a.store, client, pull.WithLogger(cfg.Logger), pull.WithClock(cfg.Clock), pull.WithMaxParallelPulls(slots))
+	a.puller = pull.New(a.store, client, pull.WithLogger(cfg.Logger), pull.WithClock(cfg.Clock), pull.WithMaxParallelPulls(slots),
+		pull.WithCredentialVerification(verifier), pull.WithPullRecords(records))
 	if _, err := a.puller.Pull(ctx, pull.Request{Image: cfg.PauseImage, Policy: policy.IfNotPresent}); err != nil {
 		return nil, fmt.Errorf("pause image %s: %w", cfg.PauseImage, err)
 	}

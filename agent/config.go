@@ -44,8 +44,18 @@ type Config struct {
 	// cap on concurrent transfers when SerializeImagePulls is false. Nil
 	// (the default) means no cap.
 	MaxParallelImagePulls *int32
-	Logger                *slog.Logger
-	Clock                 clock.Clock
+	// ImagePullCredentialsVerificationPolicy is the kubelet's
+	// imagePullCredentialsVerificationPolicy (KEP-2535): NeverVerify,
+	// NeverVerifyPreloadedImages (the default), NeverVerifyAllowlistedImages
+	// or AlwaysVerify. Which credentials pulled what is kept under
+	// DataDir/image-pull-records.
+	ImagePullCredentialsVerificationPolicy string
+	// PreloadedImagesVerificationAllowlist lists the repositories
+	// ("registry.example/team/app", or a prefix "registry.example/team/*")
+	// that NeverVerifyAllowlistedImages never verifies.
+	PreloadedImagesVerificationAllowlist []string
+	Logger                               *slog.Logger
+	Clock                                clock.Clock
 }
 
 // DefaultDataDir is $PULLWARDEN_DATA_DIR, else $XDG_DATA_HOME/pullwarden/agent,

@@ -82,6 +82,14 @@ type Puller struct {
 	slots  chan struct{}
 	queued atomic.Int64
 
+	// Credential verification (KEP-2535).
+	verifier    *policy.Verifier
+	verifierSet bool
+	records     PullRecords
+	recordMu    sync.Mutex
+	intentMu    sync.Mutex
+	intents     map[string]int
+
 	mu       sync.Mutex
 	inflight map[string]*flight
 }
@@ -115,6 +123,13 @@ func New(s store.Store, f Fetcher, opts ...Option) *Puller {
 	if p.backoff == nil {
 		p.backoff = backoff.NewImagePull(p.clock)
 	}
+	if !p.verifierSet {
+		p.verifier, _ = policy.NewVerifier(policy.NeverVerifyPreloadedImages, nil)
+	}
+	if p.records == nil {
+		p.records = NewMemoryRecords()
+	}
+	p.intents = map[string]int{}
 	return p
 }
 
