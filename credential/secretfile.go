@@ -1,19 +1,16 @@
 package credential
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"sigs.k8s.io/yaml"
+
+	"github.com/pullwarden/pullwarden/yamldoc"
 )
 
 // ReadSecretFiles reads Kubernetes Secret objects from YAML or JSON files.
@@ -40,38 +37,40 @@ func readSecretFile(path string) ([]corev1.Secret, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading secret file: %w", err)
 	}
-	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-	var out []corev1.Secret
-	for n := 1; ; n++ {
-		doc, err := reader.Read()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: document %d: %v", path, n, err)
-		}
-		if isBlankDocument(doc) {
-			continue
-		}
-		secrets, err := decodeSecretDocument(doc)
-		if err != nil {
-			return nil, fmt.Errorf("%s: document %d: %w", path, n, err)
-		}
-		out = append(out, secrets...)
-	}
+	return decodeSecretFile(path, data)
 }
 
-// isBlankDocument reports whether a YAML document holds only comments and
-// white space (or null).
-func isBlankDocument(doc []byte) bool {
-	for _, line := range strings.Split(string(doc), "\n") {
-		t := strings.TrimSpace(line)
-		if t != "" && !strings.HasPrefix(t, "#") && t != "---" && t != "null" && t != "~" {
-			return false
+// decodeSecretFile decodes the documents of one file (see ReadSecretFiles);
+// errors start with path.
+func decodeSecretFile(path string, data []byte) ([]corev1.Secret, error) {
+	var out []corev1.Secret
+	n := 0
+	for _, part := range yamldoc.Split(data) {
+		if yamldoc.IsEmpty(part.Data) {
+			continue
+		}
+		n++
+		values, err := yamldoc.ToJSON(part)
+		if err != nil {
+			return nil, fmt.Errorf("%s: document %d: not valid YAML or JSON: %v", path, n, err)
+		}
+		for _, j := range values {
+			if isNull(j) {
+				continue
+			}
+			secrets, err := decodeSecretDocument(j)
+			if err != nil {
+				return nil, fmt.Errorf("%s: document %d: %w", path, n, err)
+			}
+			out = append(out, secrets...)
 		}
 	}
-	return true
+	return out, nil
 }
+
+// isNull reports whether a JSON value is null (an empty YAML document such
+// as "~").
+func isNull(j []byte) bool { return string(bytes.TrimSpace(j)) == "null" }
 
 type typeHeader struct {
 	APIVersion string            `json:"apiVersion"`
@@ -79,11 +78,9 @@ type typeHeader struct {
 	Items      []json.RawMessage `json:"items"`
 }
 
-func decodeSecretDocument(doc []byte) ([]corev1.Secret, error) {
-	j, err := yaml.YAMLToJSON(doc)
-	if err != nil {
-		return nil, fmt.Errorf("not valid YAML or JSON: %v", err)
-	}
+// decodeSecretDocument decodes one document (as JSON): a Secret, or a List
+// or SecretList of them.
+func decodeSecretDocument(j []byte) ([]corev1.Secret, error) {
 	var h typeHeader
 	if err := json.Unmarshal(j, &h); err != nil {
 		return nil, fmt.Errorf("not a Kubernetes object: %v", jsonError(err))

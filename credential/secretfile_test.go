@@ -135,3 +135,25 @@ func TestReadSecretFilesUnreadable(t *testing.T) {
 		}
 	}
 }
+
+// TestReadSecretFilesSharesTheManifestReader: a Secret file is read by the
+// same multi-document reader as apply -f, so a stream of JSON objects (as
+// kubectl get -o json prints them one after another) holds two secrets, and
+// the document count skips blank documents as apply's does.
+func TestReadSecretFilesSharesTheManifestReader(t *testing.T) {
+	t.Parallel()
+	one := `{"apiVersion":"v1","kind":"Secret","metadata":{"name":"one"},"stringData":{"k":"v"}}`
+	two := `{"apiVersion":"v1","kind":"Secret","metadata":{"name":"two"},"stringData":{"k":"v"}}`
+	p := writeTemp(t, "stream.json", one+"\n"+two+"\n")
+	got, err := ReadSecretFiles([]string{p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Name != "one" || got[1].Name != "two" {
+		t.Fatalf("read %d secrets from a JSON stream: %+v", len(got), got)
+	}
+	p = writeTemp(t, "blank.yaml", "# only a comment\n---\n---\napiVersion: v1\nkind: ConfigMap\n")
+	if _, err := ReadSecretFiles([]string{p}); err == nil || !strings.Contains(err.Error(), "document 1") {
+		t.Fatalf("error %v: want the ConfigMap counted as document 1, as apply counts it", err)
+	}
+}
