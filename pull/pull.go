@@ -182,31 +182,32 @@ func storeErr(err error) error {
 // refused credentials; one anonymous attempt when none matched. It returns
 // the credential used (nil: anonymous).
 func (p *Puller) tryCredentials(ctx context.Context, ref reference.Reference, ring credential.Keyring, progress func(registry.Progress)) (Result, *credential.Credential, error) {
-	var creds []credential.Credential
-	if ring != nil {
-		creds = ring.Lookup(ref.Name())
-	}
-	if len(creds) == 0 {
-		res, err := p.fetchShared(ctx, ref, nil, progress)
-		return res, nil, err
-	}
-	var refused []string
-	var last error
-	for i := range creds {
-		res, err := p.fetchShared(ctx, ref, &creds[i], progress)
-		if err == nil {
-			res.Credential = creds[i].Source
-			return res, &creds[i], nil
+	var res Result
+	used, refused, err := credential.Try(ring, ref.Name(), Refused, func(c *credential.Credential) error {
+		var err error
+		res, err = p.fetchShared(ctx, ref, c, progress)
+		if c != nil && err != nil && Refused(err) {
+			p.logger.LogAttrs(ctx, slog.LevelDebug, "credential refused",
+				slog.String("image", ref.String()), slog.String("credential", c.String()))
 		}
-		if !errors.Is(err, cause.Unauthorized) && !errors.Is(err, cause.Denied) {
-			return res, nil, err
+		return err
+	})
+	switch {
+	case err == nil:
+		if used != nil {
+			res.Credential = used.Source
 		}
-		p.logger.LogAttrs(ctx, slog.LevelDebug, "credential refused",
-			slog.String("image", ref.String()), slog.String("credential", creds[i].Source))
-		refused = append(refused, creds[i].Source)
-		last = err
+		return res, used, nil
+	case len(refused) > 0 && Refused(err):
+		return Result{}, nil, refusedAll(err, refused)
 	}
-	return Result{}, nil, refusedAll(last, refused)
+	return res, nil, err
+}
+
+// Refused reports whether err means the registry refused a credential
+// (cause.Unauthorized or cause.Denied): the next one is tried.
+func Refused(err error) bool {
+	return errors.Is(err, cause.Unauthorized) || errors.Is(err, cause.Denied)
 }
 
 func refusedAll(last error, sources []string) error {
