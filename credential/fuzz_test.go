@@ -127,7 +127,7 @@ func FuzzDecodeSecretDocument(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		secrets, err := decodeSecretFile("f.yaml", doc)
+		secrets, _, err := decodeSecretFile("f.yaml", doc)
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "f.yaml: document ") {
 				t.Fatalf("error %q does not name the file and document", err)
