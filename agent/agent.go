@@ -68,7 +68,7 @@ func Start(ctx context.Context, cfg Config) (a *Agent, err error) {
 			a.Close()
 		}
 	}()
-	if a.objects, err = objects.Open(filepath.Join(cfg.DataDir, "state.db"), objects.WithClock(cfg.Clock.Now), objects.WithLogger(cfg.Logger), objects.WithNodeName(cfg.NodeName)); err != nil {
+	if a.objects, err = objects.Open(filepath.Join(cfg.DataDir, "state.db"), objects.WithClock(cfg.Clock), objects.WithLogger(cfg.Logger), objects.WithNodeName(cfg.NodeName)); err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, a.objects.Close)
