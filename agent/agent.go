@@ -46,6 +46,9 @@ type Agent struct {
 	removals sync.WaitGroup
 	// unlock releases the data directory's lock, last of all.
 	unlock func() error
+	// slots and verifier are the image manager's settings, checked in Start.
+	slots    int
+	verifier *policy.Verifier
 }
 
 // Start locks the data directory, opens the database, connects to (or
@@ -58,10 +61,18 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	if cfg.PauseImage == "" {
 		return nil, ErrNoPauseImage
 	}
+	slots, err := pull.PullConcurrency(cfg.SerializeImagePulls == nil || *cfg.SerializeImagePulls, cfg.MaxParallelImagePulls)
+	if err != nil {
+		return nil, err
+	}
+	verifier, err := policy.NewVerifier(policy.Verification(cfg.ImagePullCredentialsVerificationPolicy), cfg.PreloadedImagesVerificationAllowlist)
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, err
 	}
-	a := &Agent{cfg: cfg}
+	a := &Agent{cfg: cfg, slots: slots, verifier: verifier}
 	if err := a.start(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -79,7 +90,7 @@ func (a *Agent) start(ctx context.Context) error {
 		return err
 	}
 	a.unlock = release
-	if a.objects, err = objects.Open(filepath.Join(cfg.DataDir, "state.db"), objects.WithClock(cfg.Clock.Now), objects.WithLogger(cfg.Logger), objects.WithNodeName(cfg.NodeName)); err != nil {
+	if a.objects, err = objects.Open(filepath.Join(cfg.DataDir, "state.db"), objects.WithClock(cfg.Clock), objects.WithLogger(cfg.Logger), objects.WithNodeName(cfg.NodeName)); err != nil {
 		return err
 	}
 	a.closers = append(a.closers, a.objects.Close)
@@ -98,8 +109,13 @@ func (a *Agent) start(ctx context.Context) error {
 		return fmt.Errorf("containerd at %s: %w", address, err)
 	}
 	a.closers = append(a.closers, a.store.Close)
+	records, err := pull.NewFileRecords(filepath.Join(cfg.DataDir, "image-pull-records"))
+	if err != nil {
+		return err
+	}
 	client := registry.New(registry.Options{Insecure: cfg.Insecure, Logger: cfg.Logger})
-	a.puller = pull.New(a.store, client, pull.WithLogger(cfg.Logger), pull.WithNow(cfg.Clock.Now))
+	a.puller = pull.New(a.store, client, pull.WithLogger(cfg.Logger), pull.WithClock(cfg.Clock), pull.WithMaxParallelPulls(a.slots),
+		pull.WithCredentialVerification(a.verifier), pull.WithPullRecords(records))
 	if _, err := a.puller.Pull(ctx, pull.Request{Image: cfg.PauseImage, Policy: policy.IfNotPresent}); err != nil {
 		return fmt.Errorf("pause image %s: %w", cfg.PauseImage, err)
 	}

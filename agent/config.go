@@ -48,8 +48,25 @@ type Config struct {
 	// containerd that has just started serves its socket before its CRI
 	// is ready). Default 60s.
 	CRITimeout time.Duration
-	Logger     *slog.Logger
-	Clock      clock.Clock
+	// SerializeImagePulls is the kubelet's serializeImagePulls: one image
+	// transfer at a time on the node. Nil means true, the kubelet's default.
+	SerializeImagePulls *bool
+	// MaxParallelImagePulls is the kubelet's maxParallelImagePulls: the
+	// cap on concurrent transfers when SerializeImagePulls is false. Nil
+	// (the default) means no cap.
+	MaxParallelImagePulls *int32
+	// ImagePullCredentialsVerificationPolicy is the kubelet's
+	// imagePullCredentialsVerificationPolicy (KEP-2535): NeverVerify,
+	// NeverVerifyPreloadedImages (the default), NeverVerifyAllowlistedImages
+	// or AlwaysVerify. Which credentials pulled what is kept under
+	// DataDir/image-pull-records.
+	ImagePullCredentialsVerificationPolicy string
+	// PreloadedImagesVerificationAllowlist lists the repositories
+	// ("registry.example/team/app", or a prefix "registry.example/team/*")
+	// that NeverVerifyAllowlistedImages never verifies.
+	PreloadedImagesVerificationAllowlist []string
+	Logger                               *slog.Logger
+	Clock                                clock.Clock
 }
 
 // DefaultDataDir is $PULLWARDEN_DATA_DIR, else $XDG_DATA_HOME/pullwarden/agent,

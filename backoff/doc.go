@@ -45,5 +45,15 @@
 // by key); [Backoff.Restore] replaces the state with saved entries. Entries
 // keep absolute times, so time that passed while the agent was down counts.
 //
+// # Identical to the kubelet, tested
+//
+// The kubelet's backoffs are client-go's util/flowcontrol.Backoff without
+// jitter. TestMatchesClientGoBackoff runs random operation sequences (Next
+// with past, present and future event times, GC, Reset, clock steps around
+// the windows and the expiry) on this package and on flowcontrol.Backoff
+// over one fake clock and requires the same answer to Get,
+// IsInBackOffSinceUpdate and (for CrashLoop) IsInBackOffSince after every
+// step.
+//
 // All methods are safe for concurrent use.
 package backoff

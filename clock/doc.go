@@ -2,7 +2,9 @@
 //
 // Everything that waits, backs off, re-syncs or stamps an event takes a
 // [Clock] instead of calling time.Now or time.Sleep, so tests can step time
-// instead of sleeping.
+// instead of sleeping. Options that inject time take a [PassiveClock] or a
+// [Clock] (pull.WithClock, objects.WithClock, event.Options.Clock,
+// pod.Config.Clock), never a bare func() time.Time.
 //
 // The package does not reimplement a clock: it re-exports the interfaces of
 // k8s.io/utils/clock, the clock the kubelet and client-go themselves use

@@ -1,6 +1,8 @@
 package credential
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"strings"
@@ -21,7 +23,25 @@ type Credential struct {
 	// Server is the normalised keyring key that matched ("reg.example.com",
 	// "quay.io/coreos", "index.docker.io").
 	Server string
+	// Secret names the Kubernetes Secret the credential came from; nil for
+	// the node's own credentials.
+	Secret *SecretRef
 	authn.AuthConfig
+}
+
+// SecretRef identifies a Secret: the coordinates the kubelet records
+// (KEP-2535) for the credentials that pulled an image.
+type SecretRef struct {
+	Namespace, Name, UID string
+}
+
+// Hash is a SHA-256 of the secret parts (hex), to recognise the same
+// credentials in another secret without keeping them. It is the same for
+// equal credentials and reveals nothing usable.
+func (c Credential) Hash() string {
+	b, _ := json.Marshal([]string{c.Username, c.Password, c.Auth, c.IdentityToken, c.RegistryToken})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // Authenticator turns the credential into a go-containerregistry

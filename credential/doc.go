@@ -5,7 +5,9 @@
 // # Sources
 //
 // Pod image pull secrets (FromSecrets, with ReadSecretFiles to read Secret
-// manifests from YAML or JSON files) come first; the node's credentials
+// manifests from YAML or JSON files through package yamldoc, the reader
+// apply uses; a Secret whose data is not base64 is skipped with a Warning,
+// like one with bad JSON) come first; the node's credentials
 // (LoadDockerConfig: docker's config.json with its `auths`, `credsStore`
 // and `credHelpers`) come after them: Union(pods, node). Secrets of type
 // kubernetes.io/dockerconfigjson (key .dockerconfigjson,

@@ -49,7 +49,7 @@ func TestSecretFileToPull(t *testing.T) {
 	if err := credential.WriteFile(file, y); err != nil {
 		t.Fatal(err)
 	}
-	secrets, err := credential.ReadSecretFiles([]string{file})
+	secrets, _, err := credential.ReadSecretFiles([]string{file})
 	if err != nil {
 		t.Fatal(err)
 	}

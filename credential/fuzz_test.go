@@ -112,9 +112,10 @@ func FuzzKeyMatch(f *testing.F) {
 	})
 }
 
-// FuzzDecodeSecretDocument checks that a YAML or JSON document never makes
-// the Secret reader panic, and that whatever it accepts FromSecrets can
-// take.
+// FuzzDecodeSecretDocument checks that a Secret file (YAML or JSON
+// documents, split by the shared reader) never makes the Secret reader
+// panic, that whatever it accepts FromSecrets can take, and that an error
+// names the file.
 func FuzzDecodeSecretDocument(f *testing.F) {
 	for _, s := range []string{
 		"apiVersion: v1\nkind: Secret\nmetadata: {name: a}\ntype: kubernetes.io/dockerconfigjson\ndata: {.dockerconfigjson: e30=}\n",
@@ -126,8 +127,11 @@ func FuzzDecodeSecretDocument(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		secrets, err := decodeSecretDocument(doc)
+		secrets, _, err := decodeSecretFile("f.yaml", doc)
 		if err != nil {
+			if !strings.HasPrefix(err.Error(), "f.yaml: document ") {
+				t.Fatalf("error %q does not name the file and document", err)
+			}
 			return
 		}
 		_, _ = FromSecrets(secrets)

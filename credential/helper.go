@@ -44,18 +44,26 @@ func (h helper) get(ctx context.Context, server string) (a authn.AuthConfig, fou
 		}
 		return authn.AuthConfig{}, false, err
 	}
+	a, err = parseGetAnswer(h.program(), out)
+	return a, err == nil, err
+}
+
+// parseGetAnswer decodes a helper's answer to get: {"ServerURL", "Username",
+// "Secret"}; the Username "<token>" marks an identity token. Errors never
+// quote the answer.
+func parseGetAnswer(program string, out []byte) (authn.AuthConfig, error) {
 	var resp struct {
 		ServerURL string
 		Username  string
 		Secret    string
 	}
 	if err := json.Unmarshal(out, &resp); err != nil {
-		return authn.AuthConfig{}, false, fmt.Errorf("%s get: answer is not the helper JSON: %v", h.program(), jsonError(err))
+		return authn.AuthConfig{}, fmt.Errorf("%s get: answer is not the helper JSON: %v", program, jsonError(err))
 	}
 	if resp.Username == tokenUsername {
-		return authn.AuthConfig{IdentityToken: resp.Secret}, true, nil
+		return authn.AuthConfig{IdentityToken: resp.Secret}, nil
 	}
-	return authn.AuthConfig{Username: resp.Username, Password: resp.Secret}, true, nil
+	return authn.AuthConfig{Username: resp.Username, Password: resp.Secret}, nil
 }
 
 // list returns the servers the helper holds credentials for, sorted.
@@ -64,9 +72,15 @@ func (h helper) list(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseListAnswer(h.program(), out)
+}
+
+// parseListAnswer decodes a helper's answer to list: {server: username}.
+// It returns the servers, sorted.
+func parseListAnswer(program string, out []byte) ([]string, error) {
 	var m map[string]string
 	if err := json.Unmarshal(out, &m); err != nil {
-		return nil, fmt.Errorf("%s list: answer is not the helper JSON: %v", h.program(), jsonError(err))
+		return nil, fmt.Errorf("%s list: answer is not the helper JSON: %v", program, jsonError(err))
 	}
 	return sortedKeys(m), nil
 }

@@ -60,7 +60,8 @@ func addSecret(r *ring, s *corev1.Secret) []Warning {
 	}
 	for _, e := range ents {
 		src := fmt.Sprintf("%s entry %q", where, e.server)
-		if err := r.add(e.server, Credential{Source: src, AuthConfig: e.auth}); err != nil {
+		ref := &SecretRef{Namespace: s.Namespace, Name: s.Name, UID: string(s.UID)}
+		if err := r.add(e.server, Credential{Source: src, Secret: ref, AuthConfig: e.auth}); err != nil {
 			warns = append(warns, Warning{Source: src, Message: err.Error()})
 		}
 	}

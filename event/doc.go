@@ -5,8 +5,8 @@
 //
 // A [Recorder] turns (object, type, reason, message) into a corev1.Event and
 // writes it to a [Sink] (the agent's database; later an API server). Before
-// writing, it correlates the event exactly as client-go's EventCorrelator
-// (k8s.io/client-go/tools/record/events_cache.go) does for the kubelet:
+// writing, it correlates the event with client-go's own EventCorrelator
+// (k8s.io/client-go/tools/record, the kubelet's), on the injected clock:
 //
 //  1. Similar-event aggregation. Events with the same source, involved
 //     object (fieldPath excluded), type, reason and reporting
@@ -14,9 +14,8 @@
 //     group that has seen 10 distinct messages within 10 minutes of its last
 //     event produces one event "(combined from similar events): <message>"
 //     that is counted and updated instead of creating more. The group
-//     resets when 10 minutes pass without an event. (client-go drops a
-//     random message from a full group; this package drops the oldest, so
-//     results are deterministic.)
+//     resets when 10 minutes pass without an event. (A full group forgets
+//     one message at random, as client-go does.)
 //  2. Deduplication. An event identical to an earlier one (same source,
 //     involved object including fieldPath, type, reason, message) is written
 //     as an Update of the earlier event: same name, count+1, the earlier
@@ -38,7 +37,9 @@
 // Differences from client-go, by design: writes are synchronous (the
 // caller's context is passed to the Sink) and not retried; a Sink.Update
 // that reports [ErrNotFound] falls back to Create, as client-go does for a
-// failed patch. Time comes from the injected clock.
+// failed patch. Time comes from the injected clock; event names are
+// client-go's <object>.<unix nanos in hex>, bumped by a nanosecond when two
+// events of one object are made at the same instant (a fake clock).
 //
 // Involved objects: [PodRef] for pod events (no fieldPath) and
 // [ObjectRef.Container] / [ObjectRef.InitContainer] for container events,

@@ -5,13 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
+
+	"github.com/pullwarden/pullwarden/yamldoc"
 )
 
 // MaxBytes is the largest manifest source accepted: the API server's request
@@ -81,7 +82,7 @@ func Decode(source string, data []byte) ([]Document, error) {
 	var docs []Document
 	index := 0
 	for _, part := range splitYAML(data) {
-		if isEmptyYAML(part.data) {
+		if isEmptyYAML(part.Data) {
 			continue
 		}
 		index++
@@ -99,7 +100,7 @@ func Decode(source string, data []byte) ([]Document, error) {
 				return nil, &DocumentError{Source: source, Index: index, Err: err}
 			}
 			for _, o := range objs {
-				docs = append(docs, Document{Source: source, Index: index, Line: part.line, Object: o})
+				docs = append(docs, Document{Source: source, Index: index, Line: part.Line, Object: o})
 			}
 		}
 	}
@@ -109,7 +110,7 @@ func Decode(source string, data []byte) ([]Document, error) {
 // DecodeObject decodes exactly one object of a served kind from JSON or YAML,
 // as the API server decodes a request body. Unknown fields are rejected.
 func DecodeObject(data []byte) (Object, error) {
-	raws, err := toJSON(yamlPart{data: data, line: 1})
+	raws, err := toJSON(yamlPart{Data: data, Line: 1})
 	if err != nil {
 		return nil, err
 	}
@@ -126,90 +127,15 @@ func DecodeObject(data []byte) (Object, error) {
 	return objs[0], nil
 }
 
-type yamlPart struct {
-	data []byte
-	line int // first line of data in the source, from 1
-}
+// The documents of a source: package yamldoc, shared with the Secret
+// files of package credential.
+type yamlPart = yamldoc.Part
 
-// splitYAML splits at lines that are exactly "---" (trailing space allowed),
-// as the Kubernetes YAML reader does.
-func splitYAML(data []byte) []yamlPart {
-	var parts []yamlPart
-	start, startLine, line := 0, 1, 1
-	for pos := 0; pos < len(data); {
-		end := bytes.IndexByte(data[pos:], '\n')
-		next := len(data)
-		if end >= 0 {
-			next = pos + end + 1
-		}
-		l := data[pos:next]
-		if bytes.HasPrefix(l, []byte("---")) && len(bytes.TrimSpace(l[3:])) == 0 {
-			parts = append(parts, yamlPart{data: data[start:pos], line: startLine})
-			start, startLine = next, line+1
-		}
-		pos = next
-		line++
-	}
-	return append(parts, yamlPart{data: data[start:], line: startLine})
-}
+func splitYAML(data []byte) []yamlPart { return yamldoc.Split(data) }
 
-// isEmptyYAML tells whether a document holds only blanks and comments.
-func isEmptyYAML(b []byte) bool {
-	for _, l := range bytes.Split(b, []byte("\n")) {
-		l = bytes.TrimSpace(l)
-		if len(l) > 0 && l[0] != '#' {
-			return false
-		}
-	}
-	return true
-}
+func isEmptyYAML(b []byte) bool { return yamldoc.IsEmpty(b) }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+):`)
-
-// toJSON converts one YAML document, or a stream of JSON objects, to JSON
-// values. Syntax errors are reported with the line in the source.
-func toJSON(p yamlPart) ([][]byte, error) {
-	trimmed := bytes.TrimSpace(p.data)
-	if len(trimmed) > 0 && trimmed[0] == '{' {
-		return splitJSON(p)
-	}
-	j, err := yaml.YAMLToJSON(p.data)
-	if err != nil {
-		msg := err.Error()
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			msg = fmt.Sprintf("yaml: line %d:%s", n+p.line-1, msg[len(m[0]):])
-		}
-		return nil, fmt.Errorf("error converting YAML to JSON: %s", msg)
-	}
-	return [][]byte{j}, nil
-}
-
-func splitJSON(p yamlPart) ([][]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(p.data))
-	var out [][]byte
-	for {
-		var raw json.RawMessage
-		err := dec.Decode(&raw)
-		if err == nil {
-			out = append(out, raw)
-			continue
-		}
-		if errors.Is(err, errIOEOF) {
-			return out, nil
-		}
-		off := dec.InputOffset()
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			off = se.Offset
-		}
-		if off > int64(len(p.data)) {
-			off = int64(len(p.data))
-		}
-		line := p.line + bytes.Count(p.data[:off], []byte("\n"))
-		return nil, fmt.Errorf("invalid JSON at line %d: %v", line, err)
-	}
-}
+func toJSON(p yamlPart) ([][]byte, error) { return yamldoc.ToJSON(p) }
 
 // decodeJSON decodes one JSON object, flattening lists.
 func decodeJSON(source string, raw []byte, depth int) ([]Object, error) {

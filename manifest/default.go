@@ -3,6 +3,8 @@ package manifest
 import (
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/pullwarden/pullwarden/qos"
+
 	"github.com/pullwarden/pullwarden/policy"
 )
 
@@ -163,33 +165,5 @@ func defaultNamespace(n *corev1.Namespace) {
 	}
 }
 
-// podQOS is the API server's QoS class of a pod.
-func podQOS(s *corev1.PodSpec) corev1.PodQOSClass {
-	hasAny, guaranteed := false, true
-	check := func(c *corev1.Container) {
-		r := c.Resources
-		if len(r.Requests) > 0 || len(r.Limits) > 0 {
-			hasAny = true
-		}
-		for _, name := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
-			lim, okL := r.Limits[name]
-			req, okR := r.Requests[name]
-			if !okL || (okR && req.Cmp(lim) != 0) {
-				guaranteed = false
-			}
-		}
-	}
-	for i := range s.InitContainers {
-		check(&s.InitContainers[i])
-	}
-	for i := range s.Containers {
-		check(&s.Containers[i])
-	}
-	switch {
-	case !hasAny:
-		return corev1.PodQOSBestEffort
-	case guaranteed:
-		return corev1.PodQOSGuaranteed
-	}
-	return corev1.PodQOSBurstable
-}
+// podQOS is the API server's QoS class of a pod (package qos).
+func podQOS(s *corev1.PodSpec) corev1.PodQOSClass { return qos.Class(s) }

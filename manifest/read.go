@@ -11,8 +11,6 @@ import (
 	"strings"
 )
 
-var errIOEOF = io.EOF
-
 // Read decodes every source in paths, in order: "-" is stdin, a directory
 // contributes its .yaml, .yml and .json files (not recursively, in name
 // order). Each source over MaxBytes is rejected before decoding.

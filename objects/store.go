@@ -17,6 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/pullwarden/pullwarden/clock"
 	"github.com/pullwarden/pullwarden/manifest"
 )
 
@@ -49,8 +50,8 @@ type options struct {
 // Option configures Open.
 type Option func(*options)
 
-// WithClock sets the clock for creationTimestamp (default time.Now).
-func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+// WithClock sets the clock for creationTimestamp (default: the wall clock).
+func WithClock(c clock.PassiveClock) Option { return func(o *options) { o.now = c.Now } }
 
 // WithLogger sets the logger (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }

@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/pullwarden/pullwarden/clock"
 	"github.com/pullwarden/pullwarden/manifest"
 )
 
@@ -18,7 +19,7 @@ var epoch = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func open(t *testing.T, path string) *Store {
 	t.Helper()
-	s, err := Open(path, WithClock(func() time.Time { return epoch }))
+	s, err := Open(path, WithClock(clock.NewFake(epoch)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/pullwarden/pullwarden/pull"
 	"github.com/pullwarden/pullwarden/registry"
 	"github.com/pullwarden/pullwarden/runtime"
+	"github.com/pullwarden/pullwarden/store"
 	"github.com/pullwarden/pullwarden/store/ocilayout"
 )
 
@@ -227,6 +228,8 @@ type fixture struct {
 	events   *event.Memory
 	m        *Manager
 	storeDir string
+	// wrap, when set, wraps the image store the puller uses.
+	wrap func(store.Store) store.Store
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -250,7 +253,11 @@ func (f *fixture) newManager() *Manager {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	puller := pull.New(s, registry.New(registry.Options{}), pull.WithNow(f.clk.Now))
+	var st store.Store = s
+	if f.wrap != nil {
+		st = f.wrap(s)
+	}
+	puller := pull.New(st, registry.New(registry.Options{}), pull.WithClock(f.clk))
 	rec := event.NewRecorder(event.Options{Sink: f.events, Host: "node1", Clock: f.clk})
 	m, err := New(Config{
 		NodeName: "node1", NodeIP: "127.0.0.1",

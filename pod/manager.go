@@ -16,9 +16,7 @@ import (
 	"github.com/pullwarden/pullwarden/clock"
 	"github.com/pullwarden/pullwarden/credential"
 	"github.com/pullwarden/pullwarden/pull"
-	"github.com/pullwarden/pullwarden/reference"
 	"github.com/pullwarden/pullwarden/runtime"
-	"github.com/pullwarden/pullwarden/store"
 )
 
 // Objects is what the manager reads and writes of the API objects.
@@ -28,10 +26,12 @@ type Objects interface {
 	UpdatePodStatus(ctx context.Context, pod *corev1.Pod) error
 }
 
-// Images pulls images and tells whether they are present; *pull.Puller.
+// Images is the image manager; *pull.Puller. Ensure is the kubelet's
+// EnsureImageExists; Backoff is the pull backoff it keeps (persisted by the
+// manager, forgotten per pod on removal).
 type Images interface {
-	Pull(ctx context.Context, req pull.Request) (pull.Result, error)
-	Present(ctx context.Context, ref reference.Reference) (store.Image, bool, error)
+	Ensure(ctx context.Context, req pull.EnsureRequest) (pull.Result, error)
+	Backoff() *backoff.Backoff
 }
 
 // Recorder records events about a pod; fieldPath names a container
@@ -99,7 +99,7 @@ type Manager struct {
 func New(cfg Config) (*Manager, error) {
 	m := &Manager{
 		cfg:      cfg,
-		pulls:    backoff.NewImagePull(cfg.Clock),
+		pulls:    cfg.Images.Backoff(),
 		crashes:  backoff.NewCrashLoop(cfg.Clock),
 		workers:  map[types.UID]*worker{},
 		removing: map[types.UID]chan struct{}{},

@@ -174,7 +174,7 @@ func TestPresentImageIsNotPulledAgain(t *testing.T) {
 	if st.Phase != corev1.PodRunning {
 		t.Fatalf("phase %s", st.Phase)
 	}
-	if got := f.eventsWith(reason.EventPulled)["Normal "+reason.AlreadyPresent(image)]; got != 1 {
+	if got := f.eventsWith(reason.EventPulled)["Normal "+reason.AlreadyPresentAccessible(image)]; got != 1 {
 		t.Fatalf("already-present events: %v", f.eventsWith(reason.EventPulled))
 	}
 }

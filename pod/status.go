@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/pullwarden/pullwarden/qos"
 	"github.com/pullwarden/pullwarden/reason"
 	"github.com/pullwarden/pullwarden/runtime"
 )
@@ -189,30 +190,5 @@ func (m *Manager) conditions(pod *corev1.Pod, st *podState, s corev1.PodStatus) 
 	}
 }
 
-// qosClass is BestEffort without any requests or limits, Guaranteed when
-// every container's requests equal its limits for cpu and memory, else
-// Burstable.
-func qosClass(pod *corev1.Pod) corev1.PodQOSClass {
-	limited, guaranteed := false, true
-	all := append(append([]corev1.Container(nil), pod.Spec.InitContainers...), pod.Spec.Containers...)
-	for _, c := range all {
-		r := c.Resources
-		if len(r.Requests) > 0 || len(r.Limits) > 0 {
-			limited = true
-		}
-		for _, res := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
-			l, ok := r.Limits[res]
-			q, okq := r.Requests[res]
-			if !ok || (okq && q.Cmp(l) != 0) {
-				guaranteed = false
-			}
-		}
-	}
-	switch {
-	case !limited:
-		return corev1.PodQOSBestEffort
-	case guaranteed:
-		return corev1.PodQOSGuaranteed
-	}
-	return corev1.PodQOSBurstable
-}
+// qosClass is the pod's QoS class (package qos).
+func qosClass(pod *corev1.Pod) corev1.PodQOSClass { return qos.Class(&pod.Spec) }

@@ -10,4 +10,11 @@
 // Decide: Always asks the registry every time (with the layers present only
 // the manifest travels); IfNotPresent and Never look in the local store
 // first; Never with the image absent is cause.ErrImageNeverPull.
+//
+// Verification is the kubelet's imagePullCredentialsVerificationPolicy
+// (KEP-2535, on by default since Kubernetes 1.35): whether a pod must prove
+// its access to an image already present before using it. The default,
+// NeverVerifyPreloadedImages, checks images the node pulled itself and
+// trusts preloaded ones; the image manager (package pull) keeps the records
+// of which credentials pulled what.
 package policy

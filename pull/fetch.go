@@ -12,8 +12,25 @@ import (
 	"github.com/pullwarden/pullwarden/store"
 )
 
+// flight is one transfer shared by every caller that wants the same image
+// with the same credential. It runs under its own context, not under any
+// caller's: it lives while at least one caller still waits for it and is
+// canceled when the last one leaves.
+type flight struct {
+	done   chan struct{}
+	cancel context.CancelFunc
+	res    Result
+	err    error
+	// Guarded by Puller.mu.
+	callers  int
+	next     int
+	progress map[int]func(registry.Progress)
+}
+
 // fetchShared runs one transfer per (image, credential) at a time; callers
-// that arrive while it runs wait for it and get its result.
+// that arrive while it runs join it and get its result. A caller whose ctx
+// ends leaves with cause.Canceled; the transfer goes on for the others and
+// stops when nobody waits for it any more.
 func (p *Puller) fetchShared(ctx context.Context, ref reference.Reference, cred *credential.Credential, progress func(registry.Progress)) (Result, error) {
 	key := ref.String() + "\x00"
 	auth := authn.Anonymous
@@ -21,44 +38,85 @@ func (p *Puller) fetchShared(ctx context.Context, ref reference.Reference, cred 
 		key += cred.Source
 		auth = cred.Authenticator()
 	}
+	start := p.clock.Now()
 
 	p.mu.Lock()
-	if f, ok := p.inflight[key]; ok {
-		if progress != nil {
-			f.waiters = append(f.waiters, progress)
-		}
-		p.mu.Unlock()
-		start := p.now()
-		select {
-		case <-f.done:
-			res := f.res
-			res.Waited = p.now().Sub(start)
-			res.Downloaded = 0
-			return res, f.err
-		case <-ctx.Done():
-			return Result{}, cause.Wrap(cause.Canceled, ctx.Err(), "pull of %s canceled", ref)
-		}
+	f, joined := p.inflight[key]
+	if !joined {
+		fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		f = &flight{done: make(chan struct{}), cancel: cancel, progress: map[int]func(registry.Progress){}}
+		p.inflight[key] = f
+		go p.runFlight(fctx, key, f, ref, auth)
 	}
-	f := &flight{done: make(chan struct{})}
+	f.callers++
+	id := f.next
+	f.next++
 	if progress != nil {
-		f.waiters = append(f.waiters, progress)
+		f.progress[id] = progress
 	}
-	p.inflight[key] = f
 	p.mu.Unlock()
 
+	select {
+	case <-f.done:
+		res := f.res
+		if joined {
+			// Everything a joiner saw was waiting for another's transfer.
+			res.Waited = p.clock.Since(start)
+			res.Downloaded = 0
+		}
+		return res, f.err
+	case <-ctx.Done():
+		p.leave(key, f, id)
+		return Result{}, cause.Wrap(cause.Canceled, ctx.Err(), "pull of %s canceled", ref)
+	}
+}
+
+// leave removes a caller from f; the last one cancels the transfer and
+// unlists it so that a later caller starts afresh.
+func (p *Puller) leave(key string, f *flight, id int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(f.progress, id)
+	f.callers--
+	if f.callers > 0 {
+		return
+	}
+	f.cancel()
+	if p.inflight[key] == f {
+		delete(p.inflight, key)
+	}
+}
+
+func (p *Puller) runFlight(ctx context.Context, key string, f *flight, ref reference.Reference, auth authn.Authenticator) {
+	defer f.cancel()
+	defer func() {
+		p.mu.Lock()
+		if p.inflight[key] == f {
+			delete(p.inflight, key)
+		}
+		p.mu.Unlock()
+		close(f.done)
+	}()
+	queued := p.clock.Now()
+	release, err := p.acquire(ctx)
+	if err != nil {
+		f.err = cause.Wrap(cause.Canceled, err, "pull of %s canceled while waiting for a pull slot", ref)
+		return
+	}
+	defer release()
+	waited := p.clock.Since(queued)
 	f.res, f.err = p.fetch(ctx, ref, auth, func(pr registry.Progress) {
 		p.mu.Lock()
-		ws := append([]func(registry.Progress){}, f.waiters...)
+		ws := make([]func(registry.Progress), 0, len(f.progress))
+		for _, w := range f.progress {
+			ws = append(ws, w)
+		}
 		p.mu.Unlock()
 		for _, w := range ws {
 			w(pr)
 		}
 	})
-	p.mu.Lock()
-	delete(p.inflight, key)
-	p.mu.Unlock()
-	close(f.done)
-	return f.res, f.err
+	f.res.Waited = waited
 }
 
 // fetch transfers ref under a lease and records its name.
@@ -73,7 +131,7 @@ func (p *Puller) fetch(ctx context.Context, ref reference.Reference, auth authn.
 	if err != nil {
 		return Result{}, err
 	}
-	img := store.Image{Name: ref.String(), Target: r.Target, RepoDigest: r.RepoDigest, Created: p.now()}
+	img := store.Image{Name: ref.String(), Target: r.Target, RepoDigest: r.RepoDigest, Created: p.clock.Now()}
 	if err := p.store.PutImage(ctx, img); err != nil {
 		return Result{}, storeErr(err)
 	}

@@ -8,12 +8,15 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/pullwarden/pullwarden/backoff"
 	"github.com/pullwarden/pullwarden/cause"
+	"github.com/pullwarden/pullwarden/clock"
 	"github.com/pullwarden/pullwarden/credential"
 	"github.com/pullwarden/pullwarden/policy"
 	"github.com/pullwarden/pullwarden/reference"
@@ -71,17 +74,24 @@ type Puller struct {
 	store   store.Store
 	fetcher Fetcher
 	logger  *slog.Logger
-	now     func() time.Time
+	clock   clock.PassiveClock
+	backoff *backoff.Backoff
+
+	// slots limits the transfers running at once (nil: no limit); queued
+	// counts the transfers waiting for one.
+	slots  chan struct{}
+	queued atomic.Int64
+
+	// Credential verification (KEP-2535).
+	verifier    *policy.Verifier
+	verifierSet bool
+	records     PullRecords
+	recordMu    sync.Mutex
+	intentMu    sync.Mutex
+	intents     map[string]int
 
 	mu       sync.Mutex
 	inflight map[string]*flight
-}
-
-type flight struct {
-	done    chan struct{}
-	res     Result
-	err     error
-	waiters []func(registry.Progress)
 }
 
 // Option configures a Puller.
@@ -90,9 +100,13 @@ type Option func(*Puller)
 // WithLogger sets the logger (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(p *Puller) { p.logger = l } }
 
-// WithNow sets the clock used for timestamps and durations (default
-// time.Now).
-func WithNow(now func() time.Time) Option { return func(p *Puller) { p.now = now } }
+// WithClock sets the clock used for timestamps, durations and the backoff
+// (default: the wall clock).
+func WithClock(c clock.PassiveClock) Option { return func(p *Puller) { p.clock = c } }
+
+// WithBackoff sets the pull backoff that Ensure requests with a BackoffKey
+// obey and feed (default: backoff.NewImagePull on the Puller's clock).
+func WithBackoff(b *backoff.Backoff) Option { return func(p *Puller) { p.backoff = b } }
 
 // New returns a Puller that records images in s and transfers them with f.
 func New(s store.Store, f Fetcher, opts ...Option) *Puller {
@@ -100,48 +114,43 @@ func New(s store.Store, f Fetcher, opts ...Option) *Puller {
 		store:    s,
 		fetcher:  f,
 		logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		now:      time.Now,
+		clock:    clock.Real(),
 		inflight: map[string]*flight{},
 	}
 	for _, o := range opts {
 		o(p)
 	}
+	if p.backoff == nil {
+		p.backoff = backoff.NewImagePull(p.clock)
+	}
+	if !p.verifierSet {
+		p.verifier, _ = policy.NewVerifier(policy.NeverVerifyPreloadedImages, nil)
+	}
+	if p.records == nil {
+		p.records = NewMemoryRecords()
+	}
+	p.intents = map[string]int{}
 	return p
 }
 
-// Pull makes req.Image available in the store according to its policy.
-// Errors are *cause.Error.
+// Backoff is the pull backoff (to persist it, or to forget a pod's keys).
+func (p *Puller) Backoff() *backoff.Backoff { return p.backoff }
+
+// Pull makes req.Image available in the store according to its policy,
+// without backoff or observer: Ensure for the CLI. Errors are *cause.Error.
 func (p *Puller) Pull(ctx context.Context, req Request) (Result, error) {
-	start := p.now()
-	ref, err := reference.Parse(req.Image)
-	if err != nil {
-		return Result{}, err
+	res, f := p.ensure(ctx, EnsureRequest{Image: req.Image, Policy: req.Policy, Keyring: req.Keyring, Progress: req.Progress})
+	if f != nil {
+		return res, f.Err
 	}
-	pol := req.Policy.Or(req.Image)
-	res := Result{Image: ref.String(), Policy: pol}
-
-	img, present, err := p.Present(ctx, ref)
-	if err != nil {
-		return res, err
-	}
-	decision, err := policy.Decide(pol, req.Image, present)
-	if err != nil {
-		return res, err
-	}
-	if decision == policy.UsePresent {
-		res.RepoDigest, res.Target = img.RepoDigest, img.Target
-		res.Size, err = store.Size(ctx, p.store, img.Target)
+	if !res.Pulled {
+		size, err := store.Size(ctx, p.store, res.Target)
 		if err != nil {
-			err = storeErr(err)
+			return res, storeErr(err)
 		}
-		res.Duration = p.now().Sub(start)
-		return res, err
+		res.Size = size
 	}
-
-	out, err := p.tryCredentials(ctx, ref, req)
-	out.Image, out.Policy, out.Pulled = res.Image, pol, err == nil
-	out.Duration = p.now().Sub(start)
-	return out, err
+	return res, nil
 }
 
 // Present reports whether the store holds ref completely (every blob of its
@@ -170,32 +179,35 @@ func storeErr(err error) error {
 
 // tryCredentials applies the kubelet's credential rule: every matching
 // credential in order, the first accepted wins; no anonymous attempt after
-// refused credentials; one anonymous attempt when none matched.
-func (p *Puller) tryCredentials(ctx context.Context, ref reference.Reference, req Request) (Result, error) {
-	var creds []credential.Credential
-	if req.Keyring != nil {
-		creds = req.Keyring.Lookup(ref.Name())
-	}
-	if len(creds) == 0 {
-		return p.fetchShared(ctx, ref, nil, req.Progress)
-	}
-	var refused []string
-	var last error
-	for i := range creds {
-		res, err := p.fetchShared(ctx, ref, &creds[i], req.Progress)
-		if err == nil {
-			res.Credential = creds[i].Source
-			return res, nil
+// refused credentials; one anonymous attempt when none matched. It returns
+// the credential used (nil: anonymous).
+func (p *Puller) tryCredentials(ctx context.Context, ref reference.Reference, ring credential.Keyring, progress func(registry.Progress)) (Result, *credential.Credential, error) {
+	var res Result
+	used, refused, err := credential.Try(ring, ref.Name(), Refused, func(c *credential.Credential) error {
+		var err error
+		res, err = p.fetchShared(ctx, ref, c, progress)
+		if c != nil && err != nil && Refused(err) {
+			p.logger.LogAttrs(ctx, slog.LevelDebug, "credential refused",
+				slog.String("image", ref.String()), slog.String("credential", c.String()))
 		}
-		if !errors.Is(err, cause.Unauthorized) && !errors.Is(err, cause.Denied) {
-			return res, err
+		return err
+	})
+	switch {
+	case err == nil:
+		if used != nil {
+			res.Credential = used.Source
 		}
-		p.logger.LogAttrs(ctx, slog.LevelDebug, "credential refused",
-			slog.String("image", ref.String()), slog.String("credential", creds[i].Source))
-		refused = append(refused, creds[i].Source)
-		last = err
+		return res, used, nil
+	case len(refused) > 0 && Refused(err):
+		return Result{}, nil, refusedAll(err, refused)
 	}
-	return Result{}, refusedAll(last, refused)
+	return res, nil, err
+}
+
+// Refused reports whether err means the registry refused a credential
+// (cause.Unauthorized or cause.Denied): the next one is tried.
+func Refused(err error) bool {
+	return errors.Is(err, cause.Unauthorized) || errors.Is(err, cause.Denied)
 }
 
 func refusedAll(last error, sources []string) error {

@@ -8,6 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pullwarden/pullwarden/cause"
+	"github.com/pullwarden/pullwarden/credential"
+	"github.com/pullwarden/pullwarden/pull"
 	"github.com/pullwarden/pullwarden/reference"
 	"github.com/pullwarden/pullwarden/registry"
 )
@@ -55,28 +57,25 @@ pull.`,
 				return err
 			}
 			client := registry.New(registry.Options{Insecure: insecure, Logger: g.logger(cmd.ErrOrStderr())})
-			matched := ring.Lookup(ref.Name())
+			// The pull's own loop (credential.Try with pull.Refused): the
+			// same credentials in the same order, stopping where a pull stops.
 			var attempts []authAttempt
-			check := func(name, server string, auth authn.Authenticator) bool {
+			_, _, _ = credential.Try(ring, ref.Name(), pull.Refused, func(c *credential.Credential) error {
+				name, server, auth := "anonymous (no credential matches "+ref.Name()+")", "", authn.Anonymous
+				if c != nil {
+					name, server, auth = c.Source, c.Server, c.Authenticator()
+				}
 				_, err := client.Resolve(ctx, ref, auth)
 				a := authAttempt{Credential: name, Server: server, Accepted: err == nil}
 				if err != nil {
 					c := cause.Of(err)
 					a.Reason, a.Message = c.Reason(), err.Error()
 					// The registry got past authentication: the credential works.
-					a.Accepted = !errors.Is(err, cause.Unauthorized) && !errors.Is(err, cause.Denied) && c != cause.RegistryUnreachable
+					a.Accepted = !pull.Refused(err) && c != cause.RegistryUnreachable
 				}
 				attempts = append(attempts, a)
-				return a.Accepted
-			}
-			if len(matched) == 0 {
-				check("anonymous (no credential matches "+ref.Name()+")", "", authn.Anonymous)
-			}
-			for _, c := range matched {
-				if check(c.Source, c.Server, c.Authenticator()) {
-					break
-				}
-			}
+				return err
+			})
 			if output == "json" {
 				return writeJSON(cmd.OutOrStdout(), attempts)
 			}

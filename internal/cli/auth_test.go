@@ -180,3 +180,18 @@ func TestCreateSecretMatchesKubectl(t *testing.T) {
 		t.Fatalf("missing username: code %d stderr %q", code, e)
 	}
 }
+
+// TestAuthCheckStopsWherePullStops: auth check runs the pull's own
+// credential loop, so a failure that is not a refusal (the registry is
+// down) ends it after the first credential, as it ends a pull.
+func TestAuthCheckStopsWherePullStops(t *testing.T) {
+	dir := t.TempDir()
+	var tr transcript
+	server := "127.0.0.1:1"
+	s1 := tr.secret(t, dir, "one", server, "p1")
+	s2 := tr.secret(t, dir, "two", server, "p2")
+	out, _, _ := tr.run(t, "auth", "check", server+"/team/app:1", "--secret", s1, "--secret", s2, "-o", "json")
+	if n := strings.Count(out, `"credential"`); n != 1 || !strings.Contains(out, "RegistryUnreachable") {
+		t.Fatalf("auth check made %d attempts against a registry that is down, want 1 (as a pull): %s", n, out)
+	}
+}

@@ -27,10 +27,11 @@ func (c *credentialFlags) register(f *pflag.FlagSet) {
 func (c *credentialFlags) keyring(ctx context.Context, stderr io.Writer) (credential.Keyring, error) {
 	var rings []credential.Keyring
 	if len(c.secrets) > 0 {
-		secrets, err := credential.ReadSecretFiles(c.secrets)
+		secrets, warnings, err := credential.ReadSecretFiles(c.secrets)
 		if err != nil {
 			return nil, &usageError{err}
 		}
+		printWarnings(stderr, warnings)
 		ring, warnings := credential.FromSecrets(secrets)
 		printWarnings(stderr, warnings)
 		rings = append(rings, ring)

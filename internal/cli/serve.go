@@ -20,6 +20,13 @@ func (a *agentFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&a.cfg.NodeName, "node-name", "", "node name in events and pod specs (default: the host name)")
 	f.StringArrayVar(&a.cfg.Insecure, "insecure-registry", nil, "registry HOST[:PORT] to reach over plain HTTP (loopback always is); repeatable")
 	f.StringVar(&a.cfg.AuthFile, "authfile", "", "docker config.json with the node's registry credentials")
+	f.Var(&boolPtr{p: &a.cfg.SerializeImagePulls, def: true}, "serialize-image-pulls", "pull one image at a time (the kubelet's serializeImagePulls)")
+	f.Lookup("serialize-image-pulls").NoOptDefVal = "true"
+	f.StringVar(&a.cfg.ImagePullCredentialsVerificationPolicy, "image-pull-credentials-verification-policy", "NeverVerifyPreloadedImages",
+		"when a pod must prove its credentials for an image already on the node: NeverVerify, NeverVerifyPreloadedImages, NeverVerifyAllowlistedImages or AlwaysVerify (the kubelet's imagePullCredentialsVerificationPolicy)")
+	f.StringArrayVar(&a.cfg.PreloadedImagesVerificationAllowlist, "preloaded-images-verification-allowlist", nil,
+		"repository (REGISTRY/PATH) or prefix (REGISTRY/PATH/*) that NeverVerifyAllowlistedImages never verifies; repeatable")
+	f.Var(&int32Ptr{p: &a.cfg.MaxParallelImagePulls}, "max-parallel-image-pulls", "with --serialize-image-pulls=false, the most image pulls at once (the kubelet's maxParallelImagePulls; default: no limit)")
 }
 
 // check reports a missing or bad flag as a usage error.
