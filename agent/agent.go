@@ -34,6 +34,7 @@ type Agent struct {
 	puller   *pull.Puller
 	pods     *pod.Manager
 	listener net.Listener
+	tls      *tlsListener
 	// scheduler records the Scheduled events of the one-node "scheduler"
 	// that binds new pods to this node.
 	scheduler *event.Recorder
@@ -98,6 +99,9 @@ func Start(ctx context.Context, cfg Config) (a *Agent, err error) {
 	if a.listener, err = apiserver.Listen(cfg.Listen); err != nil {
 		return nil, err
 	}
+	if err := a.listenTLS(); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -113,8 +117,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	h := apiserver.New(a.objects, apiserver.WithLogs(logSource{a}), apiserver.WithLogger(a.cfg.Logger))
-	served := make(chan error, 1)
+	served := make(chan error, 2)
 	go func() { served <- apiserver.Serve(ctx, a.listener, h) }()
+	go func() { served <- a.serveTLS(ctx, h) }()
 	if err := a.removeOrphans(ctx); err != nil {
 		a.cfg.Logger.Warn("removing sandboxes of deleted pods", "error", err)
 	}
