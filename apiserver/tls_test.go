@@ -44,7 +44,9 @@ func serveTLS(t *testing.T, opts ...Option) (kubeconfig string, pki *PKI, url st
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	opts = append([]Option{WithLogs(textLogs{"default/web/app": "hello\nworld\n"})}, opts...)
-	go func() { done <- Serve(ctx, tls.NewListener(l, pki.ServerTLS()), RequireCredential(pki, New(s, opts...))) }()
+	go func() {
+		done <- Serve(ctx, tls.NewListener(l, pki.ServerTLS()), RequireCredential(pki, New(s, opts...)))
+	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
