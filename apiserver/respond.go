@@ -16,6 +16,11 @@ import (
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	writeJSONAs(w, code, v)
+}
+
+// writeJSONAs writes v as JSON with the Content-Type already set.
+func writeJSONAs(w http.ResponseWriter, code int, v any) {
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v)
 }
@@ -65,14 +70,20 @@ func readBody(r *http.Request) ([]byte, error) {
 
 // decodeBody reads and decodes the object of a POST or PUT for t.
 func decodeBody(r *http.Request, t target) (manifest.Object, error) {
-	switch ct := strings.TrimSpace(strings.Split(r.Header.Get("Content-Type"), ";")[0]); ct {
-	case "", "application/json", "application/yaml", "*/*", "text/plain", "application/apply-patch+yaml":
+	ct := mediaType(r)
+	switch ct {
+	case "", "application/json", "application/yaml", "*/*", "text/plain", "application/apply-patch+yaml", contentTypeKubeProtobuf:
 	default:
-		return nil, unsupportedMediaType(ct)
+		return nil, unsupportedMediaType(acceptedBodyTypes)
 	}
 	data, err := readBody(r)
 	if err != nil {
 		return nil, err
+	}
+	if ct == contentTypeKubeProtobuf {
+		if data, err = protobufToJSON(data); err != nil {
+			return nil, apierrors.NewBadRequest(err.Error())
+		}
 	}
 	obj, err := manifest.DecodeAs(t.kind, data)
 	if err != nil {
@@ -96,13 +107,24 @@ func decodeBody(r *http.Request, t target) (manifest.Object, error) {
 	return obj, nil
 }
 
+// mediaType is the request's Content-Type without parameters.
+func mediaType(r *http.Request) string {
+	return strings.TrimSpace(strings.Split(r.Header.Get("Content-Type"), ";")[0])
+}
+
 func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	writeError(w, apierrors.NewMethodNotSupported(manifest.Pod.GroupResource(), r.Method))
 }
 
-func unsupportedMediaType(ct string) error {
-	return &apierrors.StatusError{ErrStatus: metav1.Status{
-		Status: metav1.StatusFailure, Code: http.StatusUnsupportedMediaType, Reason: metav1.StatusReasonUnsupportedMediaType,
-		Message: fmt.Sprintf("the body of the request was in an unknown format (%q) - accepted media types include: application/apply-patch+yaml, application/merge-patch+json, application/strategic-merge-patch+json", ct),
-	}}
+// unsupportedMediaType is the API server's 415 for a body in a format other
+// than accepted.
+func unsupportedMediaType(accepted string) error {
+	return statusError(http.StatusUnsupportedMediaType, metav1.StatusReasonUnsupportedMediaType,
+		"the body of the request was in an unknown format - accepted media types include: "+accepted)
 }
+
+// The bodies the agent takes for PATCH, and for POST and PUT.
+const (
+	acceptedPatchTypes = "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml"
+	acceptedBodyTypes  = "application/json, application/yaml, application/vnd.kubernetes.protobuf"
+)

@@ -1,8 +1,8 @@
 // Command genopenapi cuts the Kubernetes API's published OpenAPI documents
 // down to the kinds the node agent serves. It reads api/openapi-spec from the
 // k8s.io/kubernetes module (the version the project targets) and writes the
-// trimmed v2 and v3 documents next to the apiserver package, which embeds
-// them:
+// trimmed v2 and v3 documents (gzipped JSON) into apiserver/openapi, which
+// the apiserver package embeds:
 //
 //	go run ./apiserver/internal/genopenapi -spec $(go env GOMODCACHE)/k8s.io/kubernetes@v1.37.2/api/openapi-spec -out apiserver/openapi
 //
@@ -14,13 +14,13 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 )
 
@@ -49,10 +49,10 @@ func run(spec, out string) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	if err := trim(filepath.Join(spec, "swagger.json"), filepath.Join(out, "v2.json"), "definitions", "#/definitions/"); err != nil {
+	if err := trim(filepath.Join(spec, "swagger.json"), filepath.Join(out, "v2.json.gz"), "definitions", "#/definitions/"); err != nil {
 		return err
 	}
-	return trim(filepath.Join(spec, "v3", "api__v1_openapi.json"), filepath.Join(out, "v3-api-v1.json"), "components", "#/components/schemas/")
+	return trim(filepath.Join(spec, "v3", "api__v1_openapi.json"), filepath.Join(out, "v3-api-v1.json.gz"), "components", "#/components/schemas/")
 }
 
 // trim keeps the served paths of the document in src and the schemas they
@@ -119,17 +119,20 @@ func trim(src, dst, schemasKey, refPrefix string) error {
 	} else {
 		doc["components"].(map[string]any)["schemas"] = reached
 	}
-	names := make([]string, 0, len(kept))
-	for p := range kept {
-		names = append(names, p)
-	}
-	sort.Strings(names)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(doc); err != nil {
 		return err
 	}
-	fmt.Printf("%s: %d paths, %d schemas, %d bytes\n", dst, len(kept), len(reached), buf.Len())
-	return os.WriteFile(dst, buf.Bytes(), 0o644)
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	if _, err := zw.Write(buf.Bytes()); err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	fmt.Printf("%s: %d paths, %d schemas, %d bytes (%d gzipped)\n", dst, len(kept), len(reached), buf.Len(), gz.Len())
+	return os.WriteFile(dst, gz.Bytes(), 0o644)
 }
