@@ -128,4 +128,3 @@ func (s *watchStream) write(e watchEvent) bool {
 	}
 	return true
 }
-

@@ -127,4 +127,3 @@ func ServerTable(resource string, objs []runtime.Object, now time.Time, noHeader
 	}
 	return t, nil
 }
-
