@@ -3,6 +3,7 @@ package apiserver
 import (
 	"fmt"
 	"net/url"
+	"os"
 
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -77,5 +78,8 @@ func jsonOnly(cfg *rest.Config) *rest.Config {
 	cfg.QPS = -1
 	cfg.UserAgent = "pullwarden"
 	cfg.ContentType, cfg.AcceptContentTypes = "application/json", "application/json"
+	// The API's warnings (fields the agent does not implement) are printed
+	// as kubectl prints them.
+	cfg.WarningHandler = rest.NewWarningWriter(os.Stderr, rest.WarningWriterOptions{Deduplicate: true})
 	return cfg
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -51,13 +52,40 @@ func (h *Handler) sendObject(w http.ResponseWriter, r *http.Request, t target, c
 }
 
 // sendWritten answers a create, update, patch or apply: err's Status, or
-// the stored object.
+// the stored object with a Warning header (299, as the API server sends
+// them and kubectl prints them) for each field the agent does not
+// implement.
 func (h *Handler) sendWritten(w http.ResponseWriter, r *http.Request, t target, code int, obj manifest.Object, err error) {
 	if err != nil {
 		writeError(w, err)
 		return
 	}
+	if t.sub == "" {
+		for _, msg := range manifest.Unsupported(obj) {
+			w.Header().Add("Warning", warningHeader(msg))
+		}
+	}
 	h.sendObject(w, r, t, code, obj)
+}
+
+// warningHeader formats a Warning header value as the API server does:
+// code 299, agent "-", the text as an HTTP quoted-string.
+func warningHeader(text string) string {
+	var b strings.Builder
+	b.WriteString(`299 - "`)
+	for _, r := range text {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f:
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 // send writes v as JSON or YAML.

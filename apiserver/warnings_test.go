@@ -1,0 +1,55 @@
+package apiserver
+
+import (
+	"bytes"
+	"net/http"
+	"testing"
+)
+
+func TestWarningsForUnsupportedFields(t *testing.T) {
+	t.Parallel()
+	srv := rawServer(t)
+	pods := srv.URL + "/api/v1/namespaces/default/pods"
+	body := []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"v"},"spec":{"volumes":[{"name":"d","emptyDir":{}}],` +
+		`"containers":[{"name":"app","image":"a","readinessProbe":{"exec":{"command":["true"]}}}]}}`)
+	want := []string{
+		`299 - "spec.volumes: not supported by the pullwarden agent: stored, but has no effect"`,
+		`299 - "spec.containers[0].readinessProbe: not supported by the pullwarden agent: stored, but has no effect"`,
+	}
+	send := func(method, url, ctype string, body []byte) http.Header {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(t.Context(), method, url, bytes.NewReader(body))
+		req.Header.Set("Content-Type", ctype)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			t.Fatalf("%s %s: %d", method, url, resp.StatusCode)
+		}
+		return resp.Header
+	}
+	for _, tc := range []struct {
+		name, method, url, ctype string
+		body                     []byte
+		want                     []string
+	}{
+		{"create", "POST", pods, "application/json", body, want},
+		{"apply", "PATCH", pods + "/v", "application/apply-patch+yaml", body, want},
+		{"strategic merge patch", "PATCH", pods + "/v", "application/strategic-merge-patch+json", []byte(`{"metadata":{"labels":{"a":"b"}}}`), want},
+		{"status", "PATCH", pods + "/v/status", "application/merge-patch+json", []byte(`{"status":{"phase":"Running"}}`), nil},
+		{"plain pod", "POST", pods, "application/json", []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"plain"},"spec":{"containers":[{"name":"app","image":"a"}]}}`), nil},
+	} {
+		got := send(tc.method, tc.url, tc.ctype, tc.body).Values("Warning")
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: warnings %q, want %q", tc.name, got, tc.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tc.want[i] {
+				t.Errorf("%s: warning %d: %q, want %q", tc.name, i, got[i], tc.want[i])
+			}
+		}
+	}
+}
