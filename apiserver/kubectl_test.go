@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,7 +45,9 @@ func (k *kubectlRunner) run(t *testing.T, stdin string, wantErr bool, args ...st
 	cmd := k.cmd(ctx, stdin, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
 	err := cmd.Run()
+	t.Logf("kubectl %s: %v", strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
 	if (err != nil) != wantErr {
 		t.Fatalf("kubectl %s: err %v (want error: %v)\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, wantErr, out.String(), errb.String())
 	}
@@ -72,7 +73,7 @@ spec:
 // server's errors.
 func TestRealKubectl(t *testing.T) {
 	t.Parallel()
-	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	now := time.Now().Add(time.Hour).Truncate(time.Second) // ages of 60m
 	kubeconfig, _, _, store := serveTLS(t, WithNow(func() time.Time { return now }))
 	k := newKubectl(t, kubeconfig)
 	ctx := t.Context()
@@ -113,7 +114,7 @@ func TestRealKubectl(t *testing.T) {
 		!strings.Contains(stderr, "Warning: spec.containers[0].volumeMounts: not supported") {
 		t.Errorf("apply of a pod with a volume: %q\n%s", out, stderr)
 	}
-	if out, _ := k.run(t, "", false, "delete", "pod", "vol"); out != `pod "vol" deleted`+"\n" {
+	if out, _ := k.run(t, "", false, "delete", "pod", "vol"); out != `pod "vol" deleted from default namespace`+"\n" {
 		t.Errorf("delete: %q", out)
 	}
 	ssa := strings.NewReplacer("name: web", "name: web2", "app: web", "app: web2").Replace(kubectlPod)
@@ -188,30 +189,52 @@ func TestRealKubectl(t *testing.T) {
 	}
 
 	// get -w: the table, then a line per change.
-	wctx, cancel := context.WithCancel(ctx)
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	watch := k.cmd(wctx, "", "get", "pods", "-w")
-	pr, pw := io.Pipe()
-	watch.Stdout = pw
+	stdout, err := watch.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var watchErr bytes.Buffer
+	watch.Stderr = &watchErr
 	if err := watch.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { cancel(); _ = watch.Wait() }()
-	lines := bufio.NewScanner(pr)
-	for i := 0; i < 3; i++ { // header, web, web2
-		if !lines.Scan() {
-			t.Fatal("get -w ended early")
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
 		}
+		close(lines)
+	}()
+	next := func() string {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("get -w ended: %s", watchErr.String())
+			}
+			return l
+		case <-time.After(20 * time.Second):
+			t.Fatalf("get -w printed nothing for 20 s: %s", watchErr.String())
+		}
+		return ""
+	}
+	for i := 0; i < 3; i++ { // header, web, web2
+		t.Logf("get -w: %s", next())
 	}
 	pod.Labels["tier"] = "front"
 	if err := store.Update(ctx, pod); err != nil {
 		t.Fatal(err)
 	}
-	if !lines.Scan() || !strings.HasPrefix(lines.Text(), "web ") {
-		t.Errorf("get -w after an update: %q", lines.Text())
+	if l := next(); !strings.HasPrefix(l, "web ") {
+		t.Errorf("get -w after an update: %q", l)
 	}
+	cancel()
+	_ = watch.Wait()
 
-	if out, _ := k.run(t, "", false, "delete", "pod", "web"); out != `pod "web" deleted`+"\n" {
+	if out, _ := k.run(t, "", false, "delete", "pod", "web"); out != `pod "web" deleted from default namespace`+"\n" {
 		t.Errorf("delete: %q", out)
 	}
 	if _, err := store.Get(ctx, manifest.Pod, "default", "web"); err == nil {
