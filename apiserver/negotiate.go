@@ -63,7 +63,8 @@ func negotiate(r *http.Request, allowed ...media) (accepted, error) {
 	for _, part := range strings.Split(header, ",") {
 		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
 		if err != nil {
-			continue
+			// "@" (in the OpenAPI protobuf type) is no token character.
+			mt, params = strings.ToLower(strings.TrimSpace(strings.Split(part, ";")[0])), nil
 		}
 		var a accepted
 		switch mt {

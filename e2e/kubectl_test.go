@@ -103,7 +103,7 @@ func TestKubectlChecklist(t *testing.T) {
 		}
 	}
 	desc := a.kubectl(t, "", "describe", "pod", "web")
-	for _, want := range []string{"Name:             web\n", "Status:           Running\n", "Image:          " + image + "\n",
+	for _, want := range []string{"Name:             web\n", "Status:           Running\n", "Image:         " + image + "\n",
 		"Successfully pulled image \"" + image + "\"", "Started"} {
 		if !strings.Contains(desc.Stdout, want) {
 			t.Errorf("kubectl describe pod web lacks %q:\n%s", want, desc)
