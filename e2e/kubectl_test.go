@@ -118,4 +118,17 @@ func TestKubectlChecklist(t *testing.T) {
 	if res := a.CLIT(t, "get", "pods"); res.Stdout != "" {
 		t.Errorf("pods left after kubectl delete:\n%s", res)
 	}
+
+	// A field the agent does not implement: accepted, with the API server's
+	// warning, printed by kubectl and by pullwarden apply alike.
+	withVolume := podManifest{Name: "vol", Image: image, PullSecret: "regcred", Command: []string{"sleep", "3600"}}.YAML() +
+		"  volumes: [{name: data, emptyDir: {}}]\n"
+	const warning = "Warning: spec.volumes: not supported by the pullwarden agent: stored, but has no effect\n"
+	if res := a.kubectl(t, withVolume, "apply", "-f", "-"); res.Code != 0 || res.Stdout != "pod/vol created\n" || !strings.Contains(res.Stderr, warning) {
+		t.Errorf("kubectl apply of a pod with a volume: %s", res)
+	}
+	res = runBinary(t, time.Minute, a.env(), strings.Replace(withVolume, "name: vol", "name: vol2", 1), "apply", "-f", "-")
+	if res.Code != 0 || !strings.Contains(res.Stderr, warning) {
+		t.Errorf("pullwarden apply of a pod with a volume: %s", res)
+	}
 }
