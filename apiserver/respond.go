@@ -25,15 +25,6 @@ func writeJSONAs(w http.ResponseWriter, code int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// reply answers with obj and code, or with err's Status when err is set.
-func reply(w http.ResponseWriter, code int, obj any, err error) {
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, code, obj)
-}
-
 // toStatus turns any error into the API server's Status.
 func toStatus(err error) metav1.Status {
 	var st apierrors.APIStatus
