@@ -29,6 +29,8 @@
 // apply, application/apply-patch+yaml, replaces the object as
 // objects.Store.Apply does; JSON merge, strategic merge and JSON patches),
 // DELETE (returns the deleted object). dryRun is refused with 400.
+// Unknown fields in a body are refused (strict decoding) unless
+// fieldValidation=Ignore (dropped) or Warn (dropped with a warning).
 //
 // Formats. Request bodies: JSON, YAML, or the Kubernetes protobuf envelope
 // (client-go's typed clients, so kubectl create, send it and never fall

@@ -188,6 +188,13 @@ func TestRealKubectl(t *testing.T) {
 		}
 	}
 
+	// --validate=warn: the typo is dropped with the API server's warning.
+	typo := strings.NewReplacer("name: web", "name: typo", "image:", "imagee: x\n    image:").Replace(kubectlPod)
+	if out, stderr := k.run(t, typo, false, "apply", "--validate=warn", "-f", "-"); out != "pod/typo created\n" ||
+		!strings.Contains(stderr, `Warning: unknown field "spec.containers[0].imagee"`) {
+		t.Errorf("apply --validate=warn: %q %q", out, stderr)
+	}
+
 	// get -w: the table, then a line per change.
 	wctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
@@ -221,7 +228,7 @@ func TestRealKubectl(t *testing.T) {
 		}
 		return ""
 	}
-	for i := 0; i < 3; i++ { // header, web, web2
+	for i := 0; i < 4; i++ { // header, typo, web, web2
 		t.Logf("get -w: %s", next())
 	}
 	pod.Labels["tier"] = "front"

@@ -49,7 +49,7 @@ func (h *Handler) serveCollection(w http.ResponseWriter, r *http.Request, t targ
 			writeError(w, err)
 			return
 		}
-		obj, err := decodeBody(r, t)
+		obj, err := decodeBody(w, r, t)
 		if err != nil {
 			writeError(w, err)
 			return
@@ -77,7 +77,7 @@ func (h *Handler) serveItem(w http.ResponseWriter, r *http.Request, t target) {
 		}
 		h.sendObject(w, r, t, http.StatusOK, obj)
 	case http.MethodPut:
-		obj, err := decodeBody(r, t)
+		obj, err := decodeBody(w, r, t)
 		if err != nil {
 			writeError(w, err)
 			return
@@ -117,7 +117,7 @@ func (h *Handler) servePatch(w http.ResponseWriter, r *http.Request, t target) {
 			writeError(w, unsupportedMediaType(acceptedPatchTypes))
 			return
 		}
-		obj, err := decodeBody(r, t)
+		obj, err := decodeBody(w, r, t)
 		if err != nil {
 			writeError(w, err)
 			return

@@ -59,8 +59,14 @@ func readBody(r *http.Request) ([]byte, error) {
 	return data, nil
 }
 
-// decodeBody reads and decodes the object of a POST or PUT for t.
-func decodeBody(r *http.Request, t target) (manifest.Object, error) {
+// decodeBody reads and decodes the object of a POST, PUT or apply for t.
+// Unknown and duplicate fields are refused unless ?fieldValidation=Ignore
+// (dropped) or Warn (dropped, with a Warning header each, added to w).
+func decodeBody(w http.ResponseWriter, r *http.Request, t target) (manifest.Object, error) {
+	mode, err := fieldValidation(r)
+	if err != nil {
+		return nil, err
+	}
 	ct := mediaType(r)
 	switch ct {
 	case "", "application/json", "application/yaml", "*/*", "text/plain", "application/apply-patch+yaml", contentTypeKubeProtobuf:
@@ -74,6 +80,17 @@ func decodeBody(r *http.Request, t target) (manifest.Object, error) {
 	if ct == contentTypeKubeProtobuf {
 		if data, err = protobufToJSON(data); err != nil {
 			return nil, apierrors.NewBadRequest(err.Error())
+		}
+	}
+	if mode != fieldValidationStrict {
+		var warnings []string
+		if data, warnings, err = dropUnknownFields(t.kind, data); err != nil {
+			return nil, apierrors.NewBadRequest(err.Error())
+		}
+		for _, msg := range warnings {
+			if mode == fieldValidationWarn {
+				w.Header().Add("Warning", warningHeader(msg))
+			}
 		}
 	}
 	obj, err := manifest.DecodeAs(t.kind, data)

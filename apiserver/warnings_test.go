@@ -3,6 +3,7 @@ package apiserver
 import (
 	"bytes"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -50,6 +51,37 @@ func TestWarningsForUnsupportedFields(t *testing.T) {
 			if got[i] != tc.want[i] {
 				t.Errorf("%s: warning %d: %q, want %q", tc.name, i, got[i], tc.want[i])
 			}
+		}
+	}
+}
+
+func TestFieldValidation(t *testing.T) {
+	t.Parallel()
+	srv := rawServer(t)
+	pods := srv.URL + "/api/v1/namespaces/default/pods"
+	body := func(name string) []byte {
+		return []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"` + name + `"},"spec":{"containers":[{"name":"app","image":"a","imagee":"b"}]}}`)
+	}
+	for _, tc := range []struct {
+		query   string
+		code    int
+		warning string
+	}{
+		{"", 400, ""},
+		{"?fieldValidation=Strict", 400, ""},
+		{"?fieldValidation=Ignore", 201, ""},
+		{"?fieldValidation=Warn", 201, `299 - "unknown field \"spec.containers[0].imagee\""`},
+		{"?fieldValidation=Maybe", 400, ""},
+	} {
+		req, _ := http.NewRequestWithContext(t.Context(), "POST", pods+tc.query, bytes.NewReader(body("p"+strings.ToLower(strings.TrimPrefix(tc.query, "?fieldValidation=")))))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.code || resp.Header.Get("Warning") != tc.warning {
+			t.Errorf("%q: %d %q, want %d %q", tc.query, resp.StatusCode, resp.Header.Get("Warning"), tc.code, tc.warning)
 		}
 	}
 }
