@@ -61,11 +61,17 @@ func (h *Handler) sendWritten(w http.ResponseWriter, r *http.Request, t target, 
 		return
 	}
 	if t.sub == "" {
-		for _, msg := range manifest.Unsupported(obj) {
-			w.Header().Add("Warning", warningHeader(msg))
-		}
+		warnUnsupported(w, obj)
 	}
 	h.sendObject(w, r, t, code, obj)
+}
+
+// warnUnsupported adds a Warning header for each field of obj the agent
+// stores but does not implement. Call it before writing the response.
+func warnUnsupported(w http.ResponseWriter, obj manifest.Object) {
+	for _, msg := range manifest.Unsupported(obj) {
+		w.Header().Add("Warning", warningHeader(msg))
+	}
 }
 
 // warningHeader formats a Warning header value as the API server does:
