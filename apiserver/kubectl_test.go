@@ -74,9 +74,25 @@ spec:
 func TestRealKubectl(t *testing.T) {
 	t.Parallel()
 	now := time.Now().Add(time.Hour).Truncate(time.Second) // ages of 60m
-	kubeconfig, _, _, store := serveTLS(t, WithNow(func() time.Time { return now }))
+	kubeconfig, pki, url, store := serveTLS(t, WithNow(func() time.Time { return now }))
 	k := newKubectl(t, kubeconfig)
 	ctx := t.Context()
+
+	// Without the client certificate, with a wrong token: the API server's
+	// 401, as kubectl says it. (With no credential at all kubectl would
+	// prompt for a password.)
+	anonymous := filepath.Join(t.TempDir(), "anonymous")
+	cfg, err := (&PKI{CAPEM: pki.CAPEM}).Kubeconfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = bytes.Replace(cfg, []byte("user: {}"), []byte("user: {token: not-the-token}"), 1)
+	if err := os.WriteFile(anonymous, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr := newKubectl(t, anonymous).run(t, "", true, "get", "pods"); !strings.Contains(stderr, "error: You must be logged in to the server (the server has asked for the client to provide credentials)") {
+		t.Errorf("kubectl without a credential: %q", stderr)
+	}
 
 	_, stderr := k.run(t, "", false, "get", "pods")
 	if strings.TrimSpace(stderr) != "No resources found in default namespace." {
@@ -247,7 +263,6 @@ func TestRealKubectl(t *testing.T) {
 	if _, err := store.Get(ctx, manifest.Pod, "default", "web"); err == nil {
 		t.Error("pod still there after kubectl delete")
 	}
-	_ = os.Remove(kubeconfig)
 }
 
 // objectsOf lists the objects of kind k in the default namespace as T.
