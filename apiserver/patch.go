@@ -29,7 +29,7 @@ func applyPatch(pt types.PatchType, orig, patch []byte, k manifest.Kind) ([]byte
 			return nil, apierrors.NewRequestEntityTooLargeError(
 				fmt.Sprintf("The allowed maximum operations in a JSON patch is %d, got %d", maxJSONPatchOperations, len(p)))
 		}
-		out, err := p.Apply(orig)
+		out, err := applyJSONPatch(p, orig)
 		if err != nil {
 			return nil, apierrors.NewGenericServerResponse(422, "", k.GroupResource(), "", err.Error(), 0, false)
 		}
@@ -48,4 +48,16 @@ func applyPatch(pt types.PatchType, orig, patch []byte, k manifest.Kind) ([]byte
 		return out, nil
 	}
 	return nil, unsupportedMediaType(acceptedPatchTypes)
+}
+
+// applyJSONPatch applies p to doc. The JSON patch library panics on some
+// operations without a value (a replace of "" with no "value"); such a
+// patch is answered like any other that cannot be applied.
+func applyJSONPatch(p jsonpatch.Patch, doc []byte) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("the JSON patch cannot be applied: %v", r)
+		}
+	}()
+	return p.Apply(doc)
 }

@@ -85,3 +85,21 @@ func TestFieldValidation(t *testing.T) {
 		}
 	}
 }
+
+// A JSON patch that makes the patch library panic gets a 422, and the
+// server keeps serving.
+func TestJSONPatchThatPanicsTheLibrary(t *testing.T) {
+	t.Parallel()
+	srv := rawServer(t)
+	pods := srv.URL + "/api/v1/namespaces/default/pods"
+	if code, _, body := do(t, "POST", pods, "application/json", []byte(`{"metadata":{"name":"p"},"spec":{"containers":[{"name":"app","image":"a"}]}}`)); code != 201 {
+		t.Fatalf("create: %s", body)
+	}
+	code, st, body := do(t, "PATCH", pods+"/p", "application/json-patch+json", []byte(`[{"op":"replace","path":""}]`))
+	if code != 422 || st.Kind != "Status" {
+		t.Errorf("patch: %d %s", code, body)
+	}
+	if code, _, _ := do(t, "GET", pods+"/p", "", nil); code != 200 {
+		t.Errorf("after the patch: %d", code)
+	}
+}
