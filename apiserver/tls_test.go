@@ -23,12 +23,8 @@ import (
 func serveTLS(t *testing.T, opts ...Option) (kubeconfig string, pki *PKI, url string, store *objects.Store) {
 	t.Helper()
 	dir := t.TempDir()
-	s, err := objects.Open(filepath.Join(dir, "objects.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	pki, err = EnsurePKI(filepath.Join(dir, "pki"), time.Now())
+	s := openStore(t, dir)
+	pki, err := EnsurePKI(filepath.Join(dir, "pki"), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
