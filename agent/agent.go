@@ -36,6 +36,7 @@ type Agent struct {
 	puller   *pull.Puller
 	pods     *pod.Manager
 	listener net.Listener
+	tls      *tlsListener
 	// scheduler records the Scheduled events of the one-node "scheduler"
 	// that binds new pods to this node.
 	scheduler *event.Recorder
@@ -141,7 +142,7 @@ func (a *Agent) start(ctx context.Context) error {
 		return err
 	}
 	a.closers = append(a.closers, a.closeListener)
-	return nil
+	return a.listenTLS()
 }
 
 // closeListener closes the API listener unless Run served (and closed) it.
@@ -171,8 +172,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	h := apiserver.New(a.objects, apiserver.WithLogs(logSource{a}), apiserver.WithLogger(a.cfg.Logger))
-	served := make(chan error, 1)
+	served := make(chan error, 2)
 	go func() { served <- apiserver.Serve(ctx, a.listener, h) }()
+	go func() { served <- a.serveTLS(ctx, h) }()
 	if err := a.removeOrphans(ctx); err != nil {
 		a.cfg.Logger.Warn("removing sandboxes of deleted pods", "error", err)
 	}

@@ -18,6 +18,13 @@ type Config struct {
 	// Listen is the API address: a unix socket path or a loopback
 	// host:port. Default DataDir/pullwarden.sock.
 	Listen string
+	// ListenTCP is the API's TCP listener with TLS and a required
+	// credential, for kubectl: "auto" (127.0.0.1, the port an earlier run
+	// used if free, else a random one), "none", or a loopback HOST:PORT.
+	// The CA, serving certificate and admin credential live under
+	// DataDir/pki; DataDir/kubeconfig (mode 0600) points at the listener.
+	// Default "auto".
+	ListenTCP string
 	// ContainerdAddress is containerd's socket, or "auto" for a private
 	// containerd under DataDir/containerd. Default "auto".
 	ContainerdAddress string
@@ -98,6 +105,9 @@ func (c Config) Defaults() Config {
 	}
 	if c.Listen == "" {
 		c.Listen = DefaultSocket(c.DataDir)
+	}
+	if c.ListenTCP == "" {
+		c.ListenTCP = ListenTCPAuto
 	}
 	if c.ContainerdAddress == "" {
 		c.ContainerdAddress = "auto"

@@ -4,6 +4,11 @@
 // by default), and runs the pods on containerd with the kubelet's pull
 // behaviour (package pod).
 //
+// The API is also served on loopback TCP with TLS for kubectl
+// (Config.ListenTCP): the CA, serving certificate and admin credential are
+// kept under DataDir/pki and DataDir/kubeconfig points at the listener;
+// requests without the credential get 401.
+//
 // Images are transferred by pullwarden's own engine (package pull) straight
 // into containerd's content store in the "k8s.io" namespace, where the CRI
 // finds them: resume, digest verification, classified failures and retries

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -35,30 +36,43 @@ func (l textLogs) Logs(_ context.Context, ns, pod, container string, _ bool, w i
 func serveUnix(t *testing.T) (*Client, *objects.Store, string) {
 	t.Helper()
 	dir := t.TempDir()
-	s, err := objects.Open(filepath.Join(dir, "objects.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openStore(t, dir)
 	sock := DefaultSocket(dir)
 	l, err := Listen(sock)
 	if err != nil {
 		t.Fatal(err)
 	}
+	serveOn(t, l, New(s, WithLogs(textLogs{"default/web/app": "hello\nworld\n"})))
+	c, err := NewClient(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, s, sock
+}
+
+// openStore opens an object store in dir, closed when t ends.
+func openStore(t *testing.T, dir string) *objects.Store {
+	t.Helper()
+	s, err := objects.Open(filepath.Join(dir, "objects.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// serveOn serves h on l until t ends.
+func serveOn(t *testing.T, l net.Listener, h http.Handler) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, l, New(s, WithLogs(textLogs{"default/web/app": "hello\nworld\n"}))) }()
+	go func() { done <- Serve(ctx, l, h) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	c, err := NewClient(sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, s, sock
 }
 
 func webPod(images ...string) *corev1.Pod {

@@ -68,6 +68,9 @@ func (h *Handler) serveBatchApply(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	for _, obj := range objs {
+		warnUnsupported(w, obj)
+	}
 	out := BatchResult{Items: make([]BatchItem, len(res))}
 	for i, r := range res {
 		b, err := json.Marshal(r.Object)

@@ -35,8 +35,7 @@ type Client struct {
 // (or unix://PATH), or an http(s):// URL.
 func RESTConfig(socketOrURL string) (*rest.Config, error) {
 	// JSON only: the agent does not speak protobuf or CBOR.
-	cfg := &rest.Config{QPS: -1, UserAgent: "pullwarden", ContentConfig: rest.ContentConfig{
-		ContentType: "application/json", AcceptContentTypes: "application/json"}}
+	cfg := jsonOnly(&rest.Config{})
 	switch {
 	case strings.HasPrefix(socketOrURL, "http://"), strings.HasPrefix(socketOrURL, "https://"):
 		cfg.Host = socketOrURL
@@ -59,6 +58,10 @@ func NewClient(socketOrURL string) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newClient(cfg)
+}
+
+func newClient(cfg *rest.Config) (*Client, error) {
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, err

@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/version"
 
@@ -33,6 +33,9 @@ func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
 // WithVersion sets the gitVersion /version reports (default DefaultVersion).
 func WithVersion(v string) Option { return func(h *Handler) { h.version = v } }
 
+// WithNow sets the clock table ages are measured from (default time.Now).
+func WithNow(now func() time.Time) Option { return func(h *Handler) { h.now = now } }
+
 // DefaultVersion is the Kubernetes version whose API this serves.
 const DefaultVersion = "v1.37.2-pullwarden"
 
@@ -42,11 +45,12 @@ type Handler struct {
 	logs    LogSource
 	log     *slog.Logger
 	version string
+	now     func() time.Time
 }
 
 // New returns the API handler over store.
 func New(store *objects.Store, opts ...Option) *Handler {
-	h := &Handler{store: store, log: slog.New(slog.NewTextHandler(io.Discard, nil)), version: DefaultVersion}
+	h := &Handler{store: store, log: slog.New(slog.NewTextHandler(io.Discard, nil)), version: DefaultVersion, now: time.Now}
 	for _, o := range opts {
 		o(h)
 	}
@@ -63,25 +67,35 @@ type target struct {
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch r.URL.Path {
-	case "/healthz", "/livez", "/readyz":
+	switch p := r.URL.Path; {
+	case p == "/healthz", p == "/livez", p == "/readyz":
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok")
 		return
-	case "/version":
+	case p == "/version":
 		writeJSON(w, http.StatusOK, version.Info{Major: "1", Minor: "37", GitVersion: h.version,
 			GoVersion: runtime.Version(), Compiler: runtime.Compiler, Platform: runtime.GOOS + "/" + runtime.GOARCH})
 		return
-	case "/api":
-		writeJSON(w, http.StatusOK, metav1.APIVersions{TypeMeta: metav1.TypeMeta{Kind: "APIVersions"}, Versions: []string{"v1"}})
+	case p == "/api", p == "/api/":
+		serveDiscovery(w, r, true)
 		return
-	case "/api/v1":
+	case p == "/apis", p == "/apis/":
+		serveDiscovery(w, r, false)
+		return
+	case p == "/api/v1", p == "/api/v1/":
 		writeJSON(w, http.StatusOK, resourceList())
 		return
-	case "/apis":
-		writeJSON(w, http.StatusOK, metav1.APIGroupList{TypeMeta: metav1.TypeMeta{Kind: "APIGroupList", APIVersion: "v1"}})
+	case strings.HasPrefix(p, "/openapi/"):
+		serveOpenAPI(w, r)
 		return
-	case BatchApplyPath:
+	case strings.HasPrefix(p, "/apis/"):
+		// No API groups are served.
+		writeError(w, errNoResource)
+		return
+	case !strings.HasPrefix(p, "/api/v1/"):
+		notFoundPage(w)
+		return
+	case p == BatchApplyPath:
 		h.serveBatchApply(w, r)
 		return
 	}
@@ -104,11 +118,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// errNoResource is the API server's answer for a path under /api or /apis
+// that names no served resource.
+var errNoResource = statusError(http.StatusNotFound, metav1.StatusReasonNotFound, "the server could not find the requested resource")
+
 // parsePath maps a URL path to a target.
 func parsePath(p string) (target, error) {
 	rest, ok := strings.CutPrefix(p, "/api/v1/")
 	if !ok {
-		return target{}, apierrors.NewNotFound(manifest.Pod.GroupResource(), "")
+		return target{}, errNoResource
 	}
 	var t target
 	parts := strings.Split(strings.TrimSuffix(rest, "/"), "/")
@@ -116,8 +134,13 @@ func parsePath(p string) (target, error) {
 		t.watch = true
 		parts = parts[1:]
 	}
-	bad := apierrors.NewGenericServerResponse(http.StatusNotFound, "", manifest.Pod.GroupResource(), "", "the server could not find the requested resource", 0, false)
-	if len(parts) == 0 || parts[0] == "" {
+	bad := errNoResource
+	for _, p := range parts {
+		if p == "" {
+			return t, bad
+		}
+	}
+	if len(parts) == 0 {
 		return t, bad
 	}
 	if parts[0] == "namespaces" && len(parts) >= 3 && parts[2] != "status" && parts[2] != "finalize" {
@@ -153,18 +176,4 @@ func parsePath(p string) (target, error) {
 		t.sub = "status"
 	}
 	return t, nil
-}
-
-func resourceList() metav1.APIResourceList {
-	l := metav1.APIResourceList{TypeMeta: metav1.TypeMeta{Kind: "APIResourceList", APIVersion: "v1"}, GroupVersion: "v1"}
-	verbs := metav1.Verbs{"create", "delete", "get", "list", "patch", "update", "watch"}
-	for _, k := range manifest.Kinds {
-		l.APIResources = append(l.APIResources, metav1.APIResource{Name: k.Resource, Namespaced: k.Namespaced, Kind: k.Name, Verbs: verbs,
-			SingularName: strings.ToLower(k.Name)})
-		if k.Name == manifest.Pod.Name || k.Name == manifest.Namespace.Name {
-			l.APIResources = append(l.APIResources, metav1.APIResource{Name: k.Resource + "/status", Namespaced: k.Namespaced, Kind: k.Name, Verbs: metav1.Verbs{"get", "patch", "update"}})
-		}
-	}
-	l.APIResources = append(l.APIResources, metav1.APIResource{Name: "pods/log", Namespaced: true, Kind: "Pod", Verbs: metav1.Verbs{"get"}})
-	return l
 }

@@ -1,19 +1,16 @@
 package apiserver
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
+	"net/url"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/strategicpatch"
 
 	"github.com/pullwarden/pullwarden/manifest"
 	"github.com/pullwarden/pullwarden/objects"
@@ -22,7 +19,7 @@ import (
 func (h *Handler) serveCollection(w http.ResponseWriter, r *http.Request, t target) {
 	switch r.Method {
 	case http.MethodGet:
-		sel, err := parseSelectors(r)
+		sel, err := parseSelectors(r.URL.Query())
 		if err != nil {
 			writeError(w, err)
 			return
@@ -36,34 +33,28 @@ func (h *Handler) serveCollection(w http.ResponseWriter, r *http.Request, t targ
 			writeError(w, err)
 			return
 		}
-		raw := make([]json.RawMessage, 0, len(items))
+		kept := items[:0]
 		for _, o := range items {
-			if !sel.matches(o) {
-				continue
+			if sel.matches(o) {
+				kept = append(kept, o)
 			}
-			b, err := json.Marshal(o)
-			if err != nil {
-				writeError(w, err)
-				return
-			}
-			raw = append(raw, b)
 		}
-		writeJSON(w, http.StatusOK, struct {
-			metav1.TypeMeta `json:",inline"`
-			Metadata        metav1.ListMeta   `json:"metadata"`
-			Items           []json.RawMessage `json:"items"`
-		}{metav1.TypeMeta{APIVersion: "v1", Kind: t.kind.Name + "List"}, metav1.ListMeta{ResourceVersion: rv}, raw})
+		h.sendList(w, r, t, kept, rv)
 	case http.MethodPost:
 		if t.kind.Namespaced && t.namespace == "" {
 			methodNotAllowed(w, r)
 			return
 		}
-		obj, err := decodeBody(r, t)
+		if err := refuseDryRun(r); err != nil {
+			writeError(w, err)
+			return
+		}
+		obj, err := decodeBody(w, r, t)
 		if err != nil {
 			writeError(w, err)
 			return
 		}
-		reply(w, http.StatusCreated, obj, h.store.Create(r.Context(), obj))
+		h.sendWritten(w, r, t, http.StatusCreated, obj, h.store.Create(r.Context(), obj))
 	default:
 		methodNotAllowed(w, r)
 	}
@@ -71,39 +62,62 @@ func (h *Handler) serveCollection(w http.ResponseWriter, r *http.Request, t targ
 
 func (h *Handler) serveItem(w http.ResponseWriter, r *http.Request, t target) {
 	ctx := r.Context()
+	if r.Method != http.MethodGet {
+		if err := refuseDryRun(r); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
 	switch r.Method {
 	case http.MethodGet:
 		obj, err := h.store.Get(ctx, t.kind, t.namespace, t.name)
-		reply(w, http.StatusOK, obj, err)
-	case http.MethodPut:
-		obj, err := decodeBody(r, t)
 		if err != nil {
 			writeError(w, err)
 			return
 		}
-		h.update(ctx, w, t, obj)
+		h.sendObject(w, r, t, http.StatusOK, obj)
+	case http.MethodPut:
+		obj, err := decodeBody(w, r, t)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		h.update(w, r, t, obj)
 	case http.MethodPatch:
 		h.servePatch(w, r, t)
 	case http.MethodDelete:
 		obj, err := h.store.Delete(ctx, t.kind, t.namespace, t.name)
-		reply(w, http.StatusOK, obj, err)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		h.sendObject(w, r, t, http.StatusOK, obj)
 	default:
 		methodNotAllowed(w, r)
 	}
 }
 
+// refuseDryRun answers a dry-run request with 400: the agent cannot run a
+// write without storing it, and must not store what was meant as a trial.
+func refuseDryRun(r *http.Request) error {
+	if len(r.URL.Query()["dryRun"]) == 0 {
+		return nil
+	}
+	return apierrors.NewBadRequest("dryRun is not supported by the pullwarden agent")
+}
+
 // servePatch handles server-side apply (the whole object replaces the
-// stored one, as objects.Store.Apply) and merge / strategic merge patches.
+// stored one, as objects.Store.Apply), JSON merge patches, strategic merge
+// patches and JSON patches.
 func (h *Handler) servePatch(w http.ResponseWriter, r *http.Request, t target) {
 	ctx := r.Context()
-	ct := strings.TrimSpace(strings.Split(r.Header.Get("Content-Type"), ";")[0])
-	switch types.PatchType(ct) {
-	case types.ApplyYAMLPatchType, types.ApplyCBORPatchType:
-		if t.sub != "" || types.PatchType(ct) == types.ApplyCBORPatchType {
-			writeError(w, unsupportedMediaType(ct))
+	pt := types.PatchType(mediaType(r))
+	if pt == types.ApplyYAMLPatchType {
+		if t.sub != "" {
+			writeError(w, unsupportedMediaType(acceptedPatchTypes))
 			return
 		}
-		obj, err := decodeBody(r, t)
+		obj, err := decodeBody(w, r, t)
 		if err != nil {
 			writeError(w, err)
 			return
@@ -117,33 +131,39 @@ func (h *Handler) servePatch(w http.ResponseWriter, r *http.Request, t target) {
 		if res[0].Action == objects.Created {
 			code = http.StatusCreated
 		}
-		writeJSON(w, code, res[0].Object)
-	case types.MergePatchType, types.StrategicMergePatchType:
-		patch, err := readBody(r)
-		if err != nil {
-			writeError(w, err)
-			return
-		}
-		cur, err := h.store.Get(ctx, t.kind, t.namespace, t.name)
-		if err != nil {
-			writeError(w, err)
-			return
-		}
-		orig, _ := json.Marshal(cur)
-		merged, err := strategicpatch.StrategicMergePatch(orig, patch, t.kind.New())
-		if err != nil {
-			writeError(w, apierrors.NewBadRequest(err.Error()))
-			return
-		}
-		obj, err := manifest.DecodeAs(t.kind, merged)
-		if err != nil {
-			writeError(w, apierrors.NewBadRequest(err.Error()))
-			return
-		}
-		h.update(ctx, w, t, obj)
-	default:
-		writeError(w, unsupportedMediaType(ct))
+		h.sendWritten(w, r, t, code, res[0].Object, nil)
+		return
 	}
+	if pt != types.MergePatchType && pt != types.StrategicMergePatchType && pt != types.JSONPatchType {
+		writeError(w, unsupportedMediaType(acceptedPatchTypes))
+		return
+	}
+	patch, err := readBody(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	cur, err := h.store.Get(ctx, t.kind, t.namespace, t.name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	orig, err := json.Marshal(cur)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	merged, err := applyPatch(pt, orig, patch, t.kind)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	obj, err := manifest.DecodeAs(t.kind, merged)
+	if err != nil {
+		writeError(w, apierrors.NewBadRequest(err.Error()))
+		return
+	}
+	h.update(w, r, t, obj)
 }
 
 // selector is a request's labelSelector and fieldSelector.
@@ -152,8 +172,7 @@ type selector struct {
 	fields fields.Selector
 }
 
-func parseSelectors(r *http.Request) (selector, error) {
-	q := r.URL.Query()
+func parseSelectors(q url.Values) (selector, error) {
 	ls, err := labels.Parse(q.Get("labelSelector"))
 	if err != nil {
 		return selector{}, apierrors.NewBadRequest(fmt.Sprintf("unable to parse requirement: %v", err))
@@ -197,12 +216,12 @@ func (s selector) matches(o manifest.Object) bool {
 
 // update writes obj, or only its status for the status subresource, and
 // answers with the stored result.
-func (h *Handler) update(ctx context.Context, w http.ResponseWriter, t target, obj manifest.Object) {
+func (h *Handler) update(w http.ResponseWriter, r *http.Request, t target, obj manifest.Object) {
 	var err error
 	if t.sub == "status" {
-		err = h.store.UpdateStatus(ctx, obj)
+		err = h.store.UpdateStatus(r.Context(), obj)
 	} else {
-		err = h.store.Update(ctx, obj)
+		err = h.store.Update(r.Context(), obj)
 	}
-	reply(w, http.StatusOK, obj, err)
+	h.sendWritten(w, r, t, http.StatusOK, obj, err)
 }

@@ -16,17 +16,13 @@ import (
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
+	writeJSONAs(w, code, v)
 }
 
-// reply answers with obj and code, or with err's Status when err is set.
-func reply(w http.ResponseWriter, code int, obj any, err error) {
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, code, obj)
+// writeJSONAs writes v as JSON with the Content-Type already set.
+func writeJSONAs(w http.ResponseWriter, code int, v any) {
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 // toStatus turns any error into the API server's Status.
@@ -63,16 +59,39 @@ func readBody(r *http.Request) ([]byte, error) {
 	return data, nil
 }
 
-// decodeBody reads and decodes the object of a POST or PUT for t.
-func decodeBody(r *http.Request, t target) (manifest.Object, error) {
-	switch ct := strings.TrimSpace(strings.Split(r.Header.Get("Content-Type"), ";")[0]); ct {
-	case "", "application/json", "application/yaml", "*/*", "text/plain", "application/apply-patch+yaml":
+// decodeBody reads and decodes the object of a POST, PUT or apply for t.
+// Unknown and duplicate fields are refused unless ?fieldValidation=Ignore
+// (dropped) or Warn (dropped, with a Warning header each, added to w).
+func decodeBody(w http.ResponseWriter, r *http.Request, t target) (manifest.Object, error) {
+	mode, err := fieldValidation(r)
+	if err != nil {
+		return nil, err
+	}
+	ct := mediaType(r)
+	switch ct {
+	case "", "application/json", "application/yaml", "*/*", "text/plain", "application/apply-patch+yaml", contentTypeKubeProtobuf:
 	default:
-		return nil, unsupportedMediaType(ct)
+		return nil, unsupportedMediaType(acceptedBodyTypes)
 	}
 	data, err := readBody(r)
 	if err != nil {
 		return nil, err
+	}
+	if ct == contentTypeKubeProtobuf {
+		if data, err = protobufToJSON(data); err != nil {
+			return nil, apierrors.NewBadRequest(err.Error())
+		}
+	}
+	if mode != fieldValidationStrict {
+		var warnings []string
+		if data, warnings, err = dropUnknownFields(t.kind, data); err != nil {
+			return nil, apierrors.NewBadRequest(err.Error())
+		}
+		for _, msg := range warnings {
+			if mode == fieldValidationWarn {
+				w.Header().Add("Warning", warningHeader(msg))
+			}
+		}
 	}
 	obj, err := manifest.DecodeAs(t.kind, data)
 	if err != nil {
@@ -96,13 +115,24 @@ func decodeBody(r *http.Request, t target) (manifest.Object, error) {
 	return obj, nil
 }
 
+// mediaType is the request's Content-Type without parameters.
+func mediaType(r *http.Request) string {
+	return strings.TrimSpace(strings.Split(r.Header.Get("Content-Type"), ";")[0])
+}
+
 func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	writeError(w, apierrors.NewMethodNotSupported(manifest.Pod.GroupResource(), r.Method))
 }
 
-func unsupportedMediaType(ct string) error {
-	return &apierrors.StatusError{ErrStatus: metav1.Status{
-		Status: metav1.StatusFailure, Code: http.StatusUnsupportedMediaType, Reason: metav1.StatusReasonUnsupportedMediaType,
-		Message: fmt.Sprintf("the body of the request was in an unknown format (%q) - accepted media types include: application/apply-patch+yaml, application/merge-patch+json, application/strategic-merge-patch+json", ct),
-	}}
+// unsupportedMediaType is the API server's 415 for a body in a format other
+// than accepted.
+func unsupportedMediaType(accepted string) error {
+	return statusError(http.StatusUnsupportedMediaType, metav1.StatusReasonUnsupportedMediaType,
+		"the body of the request was in an unknown format - accepted media types include: "+accepted)
 }
+
+// The bodies the agent takes for PATCH, and for POST and PUT.
+const (
+	acceptedPatchTypes = "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml"
+	acceptedBodyTypes  = "application/json, application/yaml, application/vnd.kubernetes.protobuf"
+)

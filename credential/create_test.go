@@ -12,19 +12,14 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/pullwarden/pullwarden/internal/testkube"
 	"github.com/pullwarden/pullwarden/printer"
 )
 
 // kubectl runs the real kubectl; it needs no cluster for --dry-run=client.
 func kubectl(t *testing.T, args ...string) (stdout, stderr []byte, err error) {
 	t.Helper()
-	bin, lerr := exec.LookPath("kubectl")
-	if lerr != nil {
-		if os.Getenv("PULLWARDEN_REQUIRE_REAL") == "1" {
-			t.Fatal("kubectl not found and PULLWARDEN_REQUIRE_REAL=1")
-		}
-		t.Skip("kubectl not installed; skipping the byte-for-byte comparison")
-	}
+	bin := testkube.Kubectl(t)
 	cmd := exec.CommandContext(t.Context(), bin, args...)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+filepath.Join(t.TempDir(), "none"))
 	var out, errb bytes.Buffer

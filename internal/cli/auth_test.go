@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 
 	"github.com/pullwarden/pullwarden/internal/testimage"
+	"github.com/pullwarden/pullwarden/internal/testkube"
 	"github.com/pullwarden/pullwarden/internal/testregistry"
 	"github.com/pullwarden/pullwarden/internal/tokenserver"
 )
@@ -152,13 +153,7 @@ func TestBearerTokenPull(t *testing.T) {
 // TestCreateSecretMatchesKubectl compares the command's bytes with
 // kubectl's for the same flags.
 func TestCreateSecretMatchesKubectl(t *testing.T) {
-	kubectl, err := exec.LookPath("kubectl")
-	if err != nil {
-		if os.Getenv(testregistry.EnvRequireReal) == "1" {
-			t.Fatal("kubectl not found")
-		}
-		t.Skip("kubectl not found")
-	}
+	kubectl := testkube.Kubectl(t)
 	for _, flags := range [][]string{
 		{"regcred", "--docker-server=reg.example.com:5000", "--docker-username=u", "--docker-password=p@ss:word"},
 		{"hub", "--docker-username=u", "--docker-password=p", "--docker-email=u@example.com", "-n", "team"},

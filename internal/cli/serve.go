@@ -55,9 +55,15 @@ status reasons and events.
 
 On SIGTERM or Ctrl-C the agent stops; its containers keep running (as under a
 kubelet) and the next serve adopts them. --drain-on-exit stops every pod on the
-way out instead; pullwarden reset tears down what a stopped agent left.`,
+way out instead; pullwarden reset tears down what a stopped agent left.
+
+kubectl talks to the agent over a second listener on loopback TCP with TLS
+(--listen-tcp): the agent generates a CA, a serving certificate and an admin
+client certificate under DATA_DIR/pki and writes DATA_DIR/kubeconfig (mode
+0600) for them; requests without that credential get 401.`,
 		Example: `  pullwarden serve --pause-image 127.0.0.1:5000/pause:1
-  pullwarden apply -f pod.yaml && pullwarden get pods -w`,
+  pullwarden apply -f pod.yaml && pullwarden get pods -w
+  export KUBECONFIG=$PULLWARDEN_DATA_DIR/kubeconfig; kubectl get pods`,
 		Args: exactArgs(0, "none"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := a.check(); err != nil {
@@ -71,11 +77,15 @@ way out instead; pullwarden reset tears down what a stopped agent left.`,
 			}
 			defer ag.Close()
 			fmt.Fprintf(cmd.ErrOrStderr(), "pullwarden agent serving on %s\n", ag.Address())
+			if u := ag.URL(); u != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "kubectl: export KUBECONFIG=%s (%s)\n", ag.Kubeconfig(), u)
+			}
 			return ag.Run(cmd.Context())
 		},
 	}
 	a.register(cmd.Flags())
 	cmd.Flags().BoolVar(&a.cfg.DrainOnExit, "drain-on-exit", false, "on exit stop every pod, remove its sandbox and mounts, and stop the private containerd (default: containers keep running and a restarted agent adopts them)")
 	cmd.Flags().StringVar(&listen, "listen", "", "API address: a unix socket path or 127.0.0.1:PORT (default DATA_DIR/pullwarden.sock)")
+	cmd.Flags().StringVar(&a.cfg.ListenTCP, "listen-tcp", agent.ListenTCPAuto, `API listener with TLS and a required credential, for kubectl: "auto" (127.0.0.1, the previous run's port if free, else a random one), "none", or 127.0.0.1:PORT; DATA_DIR/kubeconfig points at it`)
 	return cmd
 }
