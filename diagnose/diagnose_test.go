@@ -136,7 +136,9 @@ func TestCheckUnresolvableHost(t *testing.T) {
 
 type resolverFunc func(ctx context.Context, host string) ([]string, error)
 
-func (f resolverFunc) LookupHost(ctx context.Context, host string) ([]string, error) { return f(ctx, host) }
+func (f resolverFunc) LookupHost(ctx context.Context, host string) ([]string, error) {
+	return f(ctx, host)
+}
 
 // proxied puts the fault proxy in front of an in-process registry holding
 // app:v1 and returns the proxy and the host to use.
