@@ -80,6 +80,7 @@ a person can act on.`,
 		newDeleteCmd(g),
 		newLogsCmd(g),
 		newRunPodCmd(g),
+		newExplainCmd(g), newCheckCmd(g),
 	)
 	return root
 }
