@@ -75,6 +75,12 @@ func ExplainPod(ctx context.Context, cs kubernetes.Interface, ck *diagnose.Check
 	if err != nil {
 		return nil, err
 	}
+	return Explain(ctx, cs, ck, pod, o)
+}
+
+// Explain is ExplainPod for a pod already read.
+func Explain(ctx context.Context, cs kubernetes.Interface, ck *diagnose.Checker, pod *corev1.Pod, o Options) (*PodResult, error) {
+	ns, name := pod.Namespace, pod.Name
 	base, err := credentials(ctx, cs, pod, o)
 	if err != nil {
 		return nil, err
@@ -125,6 +131,51 @@ func ExplainPod(ctx context.Context, cs kubernetes.Interface, ck *diagnose.Check
 			Waiting: w.Reason, Message: w.Message, Result: ck.Check(ctx, req)})
 	}
 	return res, nil
+}
+
+// WaitingPods lists the pods of ns ("" for every namespace) with a
+// container waiting on its image.
+func WaitingPods(ctx context.Context, cs kubernetes.Interface, ns string) ([]corev1.Pod, error) {
+	list, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	var out []corev1.Pod
+	for _, p := range list.Items {
+		for _, w := range waitingStates(&p) {
+			if imageReasons[w.Reason] {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// FindPod finds the pod called name in any namespace; more than one is an
+// error listing their namespaces.
+func FindPod(ctx context.Context, cs kubernetes.Interface, name string) (*corev1.Pod, error) {
+	list, err := cs.CoreV1().Pods("").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	var found []corev1.Pod
+	for _, p := range list.Items {
+		if p.Name == name {
+			found = append(found, p)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, apierrors.NewNotFound(corev1.Resource("pods"), name)
+	case 1:
+		return &found[0], nil
+	}
+	var nss []string
+	for _, p := range found {
+		nss = append(nss, p.Namespace)
+	}
+	return nil, fmt.Errorf("pod %q exists in several namespaces (%s): choose one with -n", name, strings.Join(nss, ", "))
 }
 
 // credentials builds the request's keyring from the pod's secrets (or its

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pullwarden/pullwarden/credential"
 	"github.com/pullwarden/pullwarden/diagnose"
@@ -102,7 +104,7 @@ type explainPodOptions struct {
 func newExplainPodCmd(g *globals) *cobra.Command {
 	o := &explainPodOptions{}
 	cmd := &cobra.Command{
-		Use:   "pod NAME",
+		Use:   "pod [NAME]",
 		Short: "Explain why a pod's image does not pull, with the pod's own credentials",
 		Long: `Read the pod, its pull secrets, its service account and its events from the
 node agent (--server) or a cluster (--kubeconfig, --context; as kubectl
@@ -110,10 +112,15 @@ pullwarden always a cluster), find the containers waiting on their image
 (init, regular, ephemeral or image volume) and run the checklist for each with
 the pod's own credentials. On a cluster the checks run from this machine, so
 the node's network path, its own credentials and kubelet credential
-providers are reported as not checked.`,
+providers are reported as not checked.
+
+Without NAME, every pod of the namespace (of all namespaces with -A) that has a
+container waiting on its image is explained; with NAME and -A, the pod is
+looked for in every namespace.`,
 		Example: `  pullwarden explain pod web-0 -n shop
-  kubectl pullwarden explain pod web-0 -n shop --context prod`,
-		Args: exactArgs(1, "NAME"),
+  kubectl pullwarden explain pod web-0 -n shop --context prod
+  kubectl pullwarden explain pod -A`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			if err := checkOutput(o.output, "json"); err != nil {
@@ -133,30 +140,75 @@ providers are reported as not checked.`,
 				ko.NodeKeyring, ko.NodeSource = ring, nodeConfigName(o.authfile)
 			}
 			ck := newChecker(g, cmd.ErrOrStderr(), o.insecure)
-			res, err := kube.ExplainPod(ctx, t.client, ck, t.namespace, args[0], ko)
+			pods, err := o.pods(cmd, t, args)
 			if err != nil {
 				return kubeError(cmd.ErrOrStderr(), err)
 			}
-			if o.output == "json" {
-				if err := writeJSON(cmd.OutOrStdout(), res); err != nil {
-					return err
+			var results []*kube.PodResult
+			pullable := true
+			for i := range pods {
+				res, err := kube.Explain(ctx, t.client, ck, &pods[i], ko)
+				if err != nil {
+					return kubeError(cmd.ErrOrStderr(), err)
 				}
-			} else {
-				renderPod(cmd.OutOrStdout(), res)
+				results = append(results, res)
+				pullable = pullable && res.Pullable()
 			}
-			if !res.Pullable() {
-				return &reportedError{fmt.Errorf("pod %s/%s: an image cannot be pulled", res.Namespace, res.Pod)}
+			switch {
+			case o.output == "json" && len(args) == 1:
+				err = writeJSON(cmd.OutOrStdout(), results[0])
+			case o.output == "json":
+				err = writeJSON(cmd.OutOrStdout(), results)
+			case len(results) == 0:
+				fmt.Fprintln(cmd.OutOrStdout(), "No pod is waiting on its image.")
+			default:
+				for i, res := range results {
+					if i > 0 {
+						fmt.Fprintln(cmd.OutOrStdout())
+					}
+					renderPod(cmd.OutOrStdout(), res)
+				}
+			}
+			if err != nil {
+				return err
+			}
+			if !pullable {
+				return &reportedError{fmt.Errorf("an image cannot be pulled")}
 			}
 			return nil
 		},
 	}
 	f := cmd.Flags()
-	o.target.register(f, false)
+	o.target.register(f, true)
 	f.StringVar(&o.authfile, "authfile", "", "the agent's node credentials, docker config.json (default $DOCKER_CONFIG/config.json, else ~/.docker/config.json); not used on a cluster")
 	f.StringArrayVar(&o.insecure, "insecure-registry", nil, "registry HOST[:PORT] to reach over plain HTTP (loopback always is); repeatable")
 	f.StringVarP(&o.container, "container", "c", "", "diagnose only this container or image volume")
 	f.StringVarP(&o.output, "output", "o", "", "output format: json")
 	return cmd
+}
+
+// pods finds the pods to explain.
+func (o *explainPodOptions) pods(cmd *cobra.Command, t *target, args []string) ([]corev1.Pod, error) {
+	ctx := cmd.Context()
+	ns := t.namespace
+	if o.target.allNamespaces {
+		ns = ""
+	}
+	if len(args) == 0 {
+		return kube.WaitingPods(ctx, t.client, ns)
+	}
+	if ns == "" {
+		p, err := kube.FindPod(ctx, t.client, args[0])
+		if err != nil {
+			return nil, err
+		}
+		return []corev1.Pod{*p}, nil
+	}
+	p, err := t.client.CoreV1().Pods(ns).Get(ctx, args[0], metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return []corev1.Pod{*p}, nil
 }
 
 func nodeConfigName(authfile string) string {

@@ -98,6 +98,14 @@ spec:
 	if strings.Contains(out, `"pw"`) || strings.Contains(out, "Y2k6cHc") {
 		t.Fatal("a credential value appears in the output")
 	}
+	out, _, code = run(t, "explain", "pod", "-A", server)
+	if code != 1 || !strings.Contains(out, "Pod:      default/web") || !strings.Contains(out, "Pod:      default/job") {
+		t.Fatalf("explain pod -A: exit %d\n%s", code, out)
+	}
+	out, _, code = run(t, "explain", "pod", "web", "-A", server, "-c", "app")
+	if code != 1 || !strings.Contains(out, "Pod:      default/web") || strings.Contains(out, "default/job") {
+		t.Fatalf("explain pod web -A: exit %d\n%s", code, out)
+	}
 	if _, e, code := run(t, "explain", "pod", "nosuch", server); code != 1 || !strings.Contains(e, "NotFound") {
 		t.Fatalf("missing pod: exit %d %q", code, e)
 	}
