@@ -200,7 +200,7 @@ func parseLimitHeader(v string) (n int, window time.Duration, ok bool) {
 	}
 	if w, found := strings.CutPrefix(strings.TrimSpace(rest), "w="); found {
 		if secs, err := strconv.Atoi(w); err == nil && secs > 0 {
-			window = time.Duration(secs) * time.Second
+			window = time.Duration(min(secs, 366*24*3600)) * time.Second
 		}
 	}
 	return n, window, true
