@@ -46,13 +46,11 @@ func (c *Checker) checkHost(ctx context.Context, host string) *hostCheck {
 	}
 	notReached := stepOutcome{status: Skipped, evidence: "not checked: an earlier network step failed"}
 	h.tcp, h.tls, h.api = notReached, notReached, notReached
-	var addrs []string
 	if ip := net.ParseIP(name); ip != nil {
 		h.dns = stepOutcome{status: Skipped, evidence: fmt.Sprintf("%s is an IP address", name)}
-		addrs = []string{name}
 	} else {
 		dctx, cancel := context.WithTimeout(ctx, c.opts.StepTimeout)
-		addrs, err = c.opts.Resolver.LookupHost(dctx, name)
+		addrs, err := c.opts.Resolver.LookupHost(dctx, name)
 		cancel()
 		if err != nil {
 			h.dns = stepOutcome{status: Failed, err: cause.Wrap(cause.RegistryUnreachable, err,

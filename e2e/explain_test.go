@@ -52,11 +52,10 @@ func plugin(t *testing.T, args ...string) (stdout, stderr string, code int) {
 // team/app:v2.0 and v1.9, the same registry behind a proxy answering 429,
 // and a docker-registry secret "regcred" in namespace "shop".
 type clusterFixture struct {
-	api            *testapiserver.APIServer
-	reg            *testregistry.Registry
-	limited        string // host of the rate-limiting proxy
-	unreachable    string // host:port with nothing listening
-	secretManifest string
+	api         *testapiserver.APIServer
+	reg         *testregistry.Registry
+	limited     string // host of the rate-limiting proxy
+	unreachable string // host:port with nothing listening
 }
 
 func newClusterFixture(t *testing.T) *clusterFixture {

@@ -126,10 +126,9 @@ func TestCheckOneHeadPerImageAndCredential(t *testing.T) {
 
 // fakeTime is a clock whose Sleep advances it.
 type fakeTime struct {
-	mu     sync.Mutex
-	now    time.Time
-	slept  []time.Duration
-	onWait func()
+	mu    sync.Mutex
+	now   time.Time
+	slept []time.Duration
 }
 
 func (f *fakeTime) Now() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.now }
