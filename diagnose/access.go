@@ -2,12 +2,16 @@ package diagnose
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/pullwarden/pullwarden/cause"
 	"github.com/pullwarden/pullwarden/reference"
 	"github.com/pullwarden/pullwarden/registry"
 )
@@ -41,9 +45,31 @@ func (a clientAdapter) Ping(ctx context.Context, host string) (registry.PingResu
 func (a clientAdapter) Open(ctx context.Context, ref reference.Reference, auth authn.Authenticator) (Repository, error) {
 	r, err := a.c.OpenRepository(ctx, ref, auth)
 	if err != nil {
-		return nil, err
+		return nil, tidy(err)
 	}
-	return r, nil
+	return repoAdapter{r}, nil
+}
+
+type repoAdapter struct{ *registry.Repository }
+
+func (r repoAdapter) Head(ctx context.Context, locator string) (registry.ManifestHead, error) {
+	h, err := r.Repository.Head(ctx, locator)
+	return h, tidy(err)
+}
+
+// noWait is what the registry client adds to a Retry-After longer than
+// the wait it allows within one call: NewRegistryClient allows none, so
+// the remark says nothing here.
+var noWait = fmt.Sprintf(" (longer than the %s pullwarden waits within one pull)", time.Nanosecond)
+
+func tidy(err error) error {
+	var ce *cause.Error
+	if errors.As(err, &ce) && strings.HasSuffix(ce.Message, noWait) {
+		cp := *ce
+		cp.Message = strings.TrimSuffix(cp.Message, noWait)
+		return &cp
+	}
+	return err
 }
 
 // NewRegistryClient returns the registry client the checklist is meant to

@@ -167,8 +167,8 @@ func TestCheckRateLimited(t *testing.T) {
 		Body: `{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}`}})
 	res := checker().Check(t.Context(), diagnose.Request{Image: host + "/team/app:v1"})
 	expectFailure(t, res, diagnose.StepRateLimit, "RateLimited")
-	if res.RetryAfter != 30 {
-		t.Errorf("retryAfter %v, want 30", res.RetryAfter)
+	if res.RetryAfter != 30 || !strings.HasSuffix(res.Message, "asked to retry after 30s") {
+		t.Errorf("retryAfter %v, message %q", res.RetryAfter, res.Message)
 	}
 	heads := 0
 	for _, r := range p.Requests() {
