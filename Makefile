@@ -16,12 +16,13 @@ FUZZTIME    ?= 10s
 # Build tags vet and staticcheck add (untagged files are checked as well).
 LINTTAGS    ?= e2e
 
-.PHONY: help deps kube build test lint e2e demo bench bench-shapes fuzz fmt
+.PHONY: help deps kube build install test lint e2e demo bench bench-shapes fuzz fmt
 
 help:
 	@echo "make deps    install the Debian packages the tests and demos use (root)"
 	@echo "make kube    also build kube-apiserver and kubelet (scripts/kube.sh, cached)"
 	@echo "make build   bin/pullwarden"
+	@echo "make install bin/pullwarden and the kubectl-pullwarden plugin link into PREFIX/bin ($(PREFIX))"
 	@echo "make test    fast tests with real registries (PULLWARDEN_REQUIRE_REAL=1 $(RACE))"
 	@echo "make lint    gofmt check, go vet, staticcheck"
 	@echo "make e2e     long end-to-end suites (-tags e2e ./e2e/...)"
@@ -38,6 +39,13 @@ kube:
 
 build:
 	$(GO) build -o bin/pullwarden ./cmd/pullwarden
+
+# The same binary serves as kubectl plugin when run as kubectl-pullwarden.
+PREFIX      ?= /usr/local
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 bin/pullwarden $(DESTDIR)$(PREFIX)/bin/pullwarden
+	ln -sf pullwarden $(DESTDIR)$(PREFIX)/bin/kubectl-pullwarden
 
 # go test -json through scripts/internal/testfmt: a line per package as soon
 # as it finishes (plain go test prints results in package order, so a slow

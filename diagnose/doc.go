@@ -1,0 +1,34 @@
+// Package diagnose runs the manual checklist for an image pull failure
+// automatically and returns a plain Result: one Step per item, each passed,
+// failed or skipped with its evidence, and a verdict (Pullable, and the
+// first failed step's cause reason, message and hint from package cause).
+// The faces (explain image, explain pod on the agent or a cluster, the
+// kubectl plugin, check -f) only render it.
+//
+// The steps, in order: the reference parses (InvalidImageName); the pull
+// policy and whether a pull is needed when presence is known
+// (ErrImageNeverPull); the credentials that match the registry, named by
+// their source (secret namespace/name and entry, node config), never by
+// value, with the pod's missing secrets; DNS, TCP, TLS and GET /v2/
+// (RegistryUnreachable), each asked once per host per Checker; whether the
+// registry accepts the credentials, tried in the kubelet's order, the first
+// accepted winning, one anonymous attempt when none matched (Unauthorized,
+// Denied); the repository exists (RepositoryNotFound, from the tag list,
+// read only when the manifest is missing); the tag or digest exists
+// (TagNotFound, with the nearest existing tags); the platform is in the
+// index (PlatformNotFound; not read on Docker Hub, where a manifest GET
+// counts as a pull, nor for a single-platform image, whose platform is in a
+// config blob); rate-limit headroom (Docker Hub's ratelimit-limit and
+// ratelimit-remaining headers of the HEAD, or a 429 and its Retry-After:
+// RateLimited); what cannot be checked from here (Request.Node: the node's
+// network path, its own credentials and kubelet credential providers); and
+// what the kubelet does next, and when, from its back-off state (10 s
+// doubling to 300 s; no retry for InvalidImageName and ErrImageNeverPull
+// until the pod changes).
+//
+// It only reads: per check one manifest HEAD per credential tried (a HEAD
+// costs nothing against Docker Hub's pull limit), the tag list when the
+// manifest is missing, an index by digest for the platform; never a layer
+// or a config blob. Use NewRegistryClient: it retries transient failures
+// briefly and reports a Retry-After at once instead of sleeping.
+package diagnose
