@@ -34,7 +34,7 @@ func (a *Agent) watchPods(ctx context.Context) error {
 					continue
 				}
 				seen[p.UID] = fp
-				if ev.Type == watch.Added && !scheduled(p) {
+				if ev.Type == watch.Added && justBound(p) {
 					a.scheduler.Event(event.PodRef(p.Namespace, p.Name, string(p.UID)), reason.TypeNormal,
 						reason.EventScheduled, reason.Scheduled(p.Namespace, p.Name, a.cfg.NodeName))
 				}
@@ -84,13 +84,12 @@ func (a *Agent) removeOrphans(ctx context.Context) error {
 	return nil
 }
 
-// scheduled reports whether the pod has been seen before: its status has
-// the PodScheduled condition that the first sync writes.
-func scheduled(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodScheduled {
-			return true
-		}
-	}
-	return false
+// justBound reports whether the pod was bound to this node by the store
+// (the binding's PodScheduled condition) and has no status from a node yet:
+// the moment a scheduler writes its Scheduled event. A pod whose manifest
+// set nodeName has no binding, and gets no Scheduled event, as in a real
+// cluster.
+func justBound(p *corev1.Pod) bool {
+	c := p.Status.Conditions
+	return len(c) == 1 && c[0].Type == corev1.PodScheduled && len(p.Status.ContainerStatuses) == 0 && len(p.Status.InitContainerStatuses) == 0
 }
