@@ -213,10 +213,8 @@ func (m *Manager) start(ctx context.Context, pod *corev1.Pod, st *podState, c *c
 		cs.waiting = &corev1.ContainerStateWaiting{Reason: why, Message: msg}
 		m.cfg.Recorder.Event(pod, fieldPath, reason.TypeWarning, reason.EventFailed, reason.ErrorReason(why))
 		out.failed = true
-		switch why {
-		case reason.ErrImagePull, reason.RegistryUnavailable, reason.SignatureValidationFailed:
-			out.pullFailed = true
-		}
+		// The kubelet counts only ErrImagePull results as pull failures.
+		out.pullFailed = out.pullFailed || why == reason.ErrImagePull
 		return
 	}
 	attempt := uint32(0)
