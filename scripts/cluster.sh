@@ -37,7 +37,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
 DIR=${PULLWARDEN_CLUSTER_DIR:-/tmp/pullwarden-cluster}
-PARTS=(etcd certs apiserver bootstrap registry containerd kubelet)
+# PULLWARDEN_CLUSTER_PARTS picks a subset, in this order (for debugging).
+read -r -a PARTS <<<"${PULLWARDEN_CLUSTER_PARTS:-etcd certs apiserver bootstrap registry containerd kubelet}"
 SYSCTLS=(vm.overcommit_memory kernel.panic kernel.panic_on_oops)
 NODE=$(hostname | tr '[:upper:]' '[:lower:]')
 
@@ -363,7 +364,7 @@ kill_shims() {
 	for f in /proc/[0-9]*/cmdline; do
 		pid=${f#/proc/}
 		pid=${pid%/cmdline}
-		tr '\0' ' ' <"$f" 2>/dev/null | grep -q -- "containerd-shim.*-address $sock " && kill -9 "$pid" 2>/dev/null || true
+		{ tr '\0' ' ' <"$f"; } 2>/dev/null | grep -q -- "containerd-shim.*-address $sock " && kill -9 "$pid" 2>/dev/null || true
 	done
 }
 
