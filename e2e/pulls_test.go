@@ -231,9 +231,15 @@ func testInitWaits(t *testing.T, a *Agent, b *base) {
 	seen := a.WaitStatus(t, name, "Init:0/1", 60*time.Second)
 	// It keeps waiting while the port is closed (a few syncs later).
 	a.WaitEvent(t, name, corev1.EventTypeNormal, "Started", func(m string) bool { return m == "Container started" }, 10*time.Second)
-	p := a.Pod(t, name)
-	if cs := containerStatus(p, "init"); cs == nil || cs.State.Running == nil {
-		t.Fatalf("init container not running while waiting: %+v", cs)
+	// The status shows it at the next sync (written at the start of a sync,
+	// as the kubelet does), a relist period later.
+	var p *corev1.Pod
+	if !poll(5*time.Second, func() bool {
+		p = a.Pod(t, name)
+		cs := containerStatus(p, "init")
+		return cs != nil && cs.State.Running != nil
+	}) {
+		t.Fatalf("init container not running while waiting: %+v", containerStatus(p, "init"))
 	}
 	if r, _ := waiting(p, "app"); r != "PodInitializing" {
 		t.Errorf("app waiting reason = %q, want PodInitializing", r)
