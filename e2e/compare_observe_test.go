@@ -105,7 +105,8 @@ func (o *observation) eventsOf(evs []corev1.Event) {
 	for _, e := range evs {
 		o.events[fmt.Sprintf("%s %s %s: %s", e.Type, e.Reason, e.InvolvedObject.FieldPath, normalize(e.Message))] = true
 		switch {
-		case e.Reason == "Pulling":
+		case e.Reason == "Pulling" && e.InvolvedObject.FieldPath == "spec.containers{app}":
+			// The app container's attempts: the backoff is per image.
 			pulls += max(e.Count, 1)
 			latest = e.LastTimestamp.Time
 		case e.Reason == "Failed" && strings.HasPrefix(e.Message, "Failed to pull image"):
@@ -179,8 +180,13 @@ func (o *observation) collapsed() []string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	var out []string
-	for _, s := range o.statuses {
+	for i, s := range o.statuses {
 		w := s.status
+		if i == 0 && w == "Pending" {
+			// The API server's status of a new pod, before the node
+			// writes one; whether a watch sees it is a race.
+			continue
+		}
 		switch strings.TrimPrefix(w, "Init:") {
 		case "ErrImagePull", "ImagePullBackOff":
 			w = strings.TrimSuffix(w, strings.TrimPrefix(w, "Init:")) + "ErrImagePull~ImagePullBackOff"
