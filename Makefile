@@ -12,11 +12,12 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 RACE        ?= -race
 TESTTIMEOUT ?= 20m
 E2ETIMEOUT  ?= 40m
+COMPARETIMEOUT ?= 15m
 FUZZTIME    ?= 10s
 # Build tags vet and staticcheck add (untagged files are checked as well).
-LINTTAGS    ?= e2e
+LINTTAGS    ?= e2e,kubelet
 
-.PHONY: help deps kube build install test lint e2e demo bench bench-shapes fuzz fmt
+.PHONY: help deps kube build install test lint e2e compare demo bench bench-shapes fuzz fmt
 
 help:
 	@echo "make deps    install the Debian packages the tests and demos use (root)"
@@ -26,6 +27,7 @@ help:
 	@echo "make test    fast tests with real registries (PULLWARDEN_REQUIRE_REAL=1 $(RACE))"
 	@echo "make lint    gofmt check, go vet, staticcheck"
 	@echo "make e2e     long end-to-end suites (-tags e2e ./e2e/...)"
+	@echo "make compare the agent side by side with a real kubelet v1.37.2 (scripts/cluster.sh; -tags 'e2e kubelet')"
 	@echo "make demo    scripts/demo.sh + demo-pods.sh: pulls explained, then pods on containerd"
 	@echo "make bench   bench/pull.sh: cold pulls vs crane, skopeo, curl -> docs/benchmarks.md"
 	@echo "make bench-shapes  bench/shapes.sh: small layers, gzip, cuts, warm vs crane, skopeo, containerd, curl"
@@ -75,6 +77,18 @@ e2e: deps
 	else \
 		echo "e2e: no e2e/ suites in this tree, nothing to run"; \
 	fi
+
+# The kubelet comparison suite: brings a real single-node cluster up on
+# loopback (scripts/cluster.sh), runs e2e/compare_*_test.go against it and
+# the agent, and tears the cluster down whatever happens. Per-scenario
+# results: $$PULLWARDEN_COMPARE_RESULTS (default /tmp/pullwarden-compare.txt).
+compare: export DEPS_KUBE = kubectl kube-apiserver kubelet
+compare: deps
+	@set -e; \
+	trap 'bash scripts/cluster.sh down' EXIT; \
+	eval "$$(bash scripts/cluster.sh up)"; \
+	echo "PULLWARDEN_REQUIRE_REAL=1 $(GO) test -tags 'e2e kubelet' -run TestCompareKubelet -v ./e2e/"; \
+	PULLWARDEN_REQUIRE_REAL=1 $(GO) test -tags 'e2e kubelet' -timeout $(COMPARETIMEOUT) -run TestCompareKubelet -v ./e2e/
 
 demo:
 	bash scripts/demo.sh

@@ -125,8 +125,8 @@ func (w *podWatcher) handle(ctx context.Context, ev objects.Event) {
 	}
 }
 
-// upsert hands a new or changed pod to the manager; a new pod that was
-// never synced gets the scheduler's Scheduled event.
+// upsert hands a new or changed pod to the manager; a pod the store has
+// just bound gets the scheduler's Scheduled event.
 func (w *podWatcher) upsert(ctx context.Context, p *corev1.Pod) {
 	fp := fingerprint(p)
 	old, known := w.seen[p.UID]
@@ -134,7 +134,7 @@ func (w *podWatcher) upsert(ctx context.Context, p *corev1.Pod) {
 		return
 	}
 	w.seen[p.UID] = fp
-	if !known && !scheduled(p) {
+	if !known && justBound(p) {
 		w.scheduler.Event(event.PodRef(p.Namespace, p.Name, string(p.UID)), reason.TypeNormal,
 			reason.EventScheduled, reason.Scheduled(p.Namespace, p.Name, w.node))
 	}
@@ -174,15 +174,14 @@ func (a *Agent) removeOrphans(ctx context.Context) error {
 	return nil
 }
 
-// scheduled reports whether the pod has been seen before: its status has
-// the PodScheduled condition that the first sync writes.
-func scheduled(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodScheduled {
-			return true
-		}
-	}
-	return false
+// justBound reports whether the pod was bound to this node by the store
+// (the binding's PodScheduled condition) and has no status from a node yet:
+// the moment a scheduler writes its Scheduled event. A pod whose manifest
+// set nodeName has no binding, and gets no Scheduled event, as in a real
+// cluster.
+func justBound(p *corev1.Pod) bool {
+	c := p.Status.Conditions
+	return len(c) == 1 && c[0].Type == corev1.PodScheduled && len(p.Status.ContainerStatuses) == 0 && len(p.Status.InitContainerStatuses) == 0
 }
 
 // housekeeping collects expired backoff entries every

@@ -40,7 +40,6 @@ func ExampleNewDockerRegistrySecret() {
 	//   .dockerconfigjson: eyJhdXRocyI6eyJyZWcuZXhhbXBsZS5jb20iOnsidXNlcm5hbWUiOiJ1IiwicGFzc3dvcmQiOiJwIiwiYXV0aCI6ImRUcHcifX19
 	// kind: Secret
 	// metadata:
-	//   creationTimestamp: null
 	//   name: regcred
 	// type: kubernetes.io/dockerconfigjson
 }

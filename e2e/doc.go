@@ -22,6 +22,14 @@
 // WaitEvent), never assert on fixed sleeps, and run independent scenarios
 // as parallel pods in one agent. The suite takes about 2.5 minutes.
 //
+// The files compare_*_test.go (build tags e2e and kubelet; make compare)
+// are the kubelet comparison suite: the same scenarios on the agent and on a
+// real kubelet v1.37.2 that scripts/cluster.sh brings up on loopback, diffed
+// on STATUS sequences, waiting reasons and messages, events and pull attempt
+// times. The differences it ignores are listed in one place,
+// compare_deliberate_test.go. It takes about 2.5 minutes (the scenarios run
+// in parallel; the longest waits out two backoff windows).
+//
 // Each agent lives in a short directory from os.MkdirTemp("", "pwe")
 // (unix socket paths are limited to about 100 bytes). Cleanup deletes the
 // pods, stops the agent with SIGTERM, then makes sure that the private

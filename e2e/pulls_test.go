@@ -76,7 +76,7 @@ func testSecretLater(t *testing.T, a *Agent) {
 	a.Apply(t, podManifest{Name: name, Image: image, PullSecret: "regcred"}.YAML())
 
 	ev := a.WaitEvent(t, name, corev1.EventTypeWarning, "FailedToRetrieveImagePullSecret", nil, 60*time.Second)
-	if want := "Unable to retrieve some image pull secrets (default/regcred); attempting to pull the image may not succeed."; ev.Message != want {
+	if want := "Unable to retrieve some image pull secrets (regcred); attempting to pull the image may not succeed."; ev.Message != want {
 		t.Errorf("FailedToRetrieveImagePullSecret message:\n got %q\nwant %q", ev.Message, want)
 	}
 	if ev.InvolvedObject.FieldPath != "" {
@@ -153,7 +153,7 @@ func testSecretLater(t *testing.T, a *Agent) {
 			log.WriteString(line + "\n")
 		}
 	}
-	for _, want := range []string{"FailedToRetrieveImagePullSecret", "Unable to retrieve some image pull secrets (default/regcred)", "ImagePullBackOff", "Successfully pulled image"} {
+	for _, want := range []string{"FailedToRetrieveImagePullSecret", "Unable to retrieve some image pull secrets (regcred)", "ImagePullBackOff", "Successfully pulled image"} {
 		if !strings.Contains(res.Stdout, want) {
 			t.Errorf("get events lacks %q:\n%s", want, res.Stdout)
 		}
@@ -230,10 +230,16 @@ func testInitWaits(t *testing.T, a *Agent, b *base) {
 
 	seen := a.WaitStatus(t, name, "Init:0/1", 60*time.Second)
 	// It keeps waiting while the port is closed (a few syncs later).
-	a.WaitEvent(t, name, corev1.EventTypeNormal, "Started", func(m string) bool { return m == "Started container init" }, 10*time.Second)
-	p := a.Pod(t, name)
-	if cs := containerStatus(p, "init"); cs == nil || cs.State.Running == nil {
-		t.Fatalf("init container not running while waiting: %+v", cs)
+	a.WaitEvent(t, name, corev1.EventTypeNormal, "Started", func(m string) bool { return m == "Container started" }, 10*time.Second)
+	// The status shows it at the next sync (written at the start of a sync,
+	// as the kubelet does), a relist period later.
+	var p *corev1.Pod
+	if !poll(5*time.Second, func() bool {
+		p = a.Pod(t, name)
+		cs := containerStatus(p, "init")
+		return cs != nil && cs.State.Running != nil
+	}) {
+		t.Fatalf("init container not running while waiting: %+v", containerStatus(p, "init"))
 	}
 	if r, _ := waiting(p, "app"); r != "PodInitializing" {
 		t.Errorf("app waiting reason = %q, want PodInitializing", r)
@@ -281,8 +287,8 @@ func testInitWaits(t *testing.T, a *Agent, b *base) {
 	}
 	// Event order: the app's image step and start come after init started.
 	evs := a.Events(t, name)
-	initStarted := findEvent(evs, "", "Started", func(m string) bool { return m == "Started container init" })
-	appStarted := findEvent(evs, "", "Started", func(m string) bool { return m == "Started container app" })
+	initStarted := startedEvent(evs, "spec.initContainers{init}")
+	appStarted := startedEvent(evs, "spec.containers{app}")
 	if initStarted == nil || appStarted == nil {
 		t.Fatalf("missing Started events:\n%s", formatEvents(evs))
 	}
@@ -335,4 +341,15 @@ func testInvalidName(t *testing.T, a *Agent) {
 	if e := findEvent(a.Events(t, name), "", "Pulling", nil); e != nil {
 		t.Errorf("a Pulling event for an invalid name: %q", e.Message)
 	}
+}
+
+// startedEvent is the Started event of the container at fieldPath (1.37's
+// "Container started" names no container: the fieldPath does).
+func startedEvent(evs []corev1.Event, fieldPath string) *corev1.Event {
+	for i := range evs {
+		if evs[i].Reason == "Started" && evs[i].InvolvedObject.FieldPath == fieldPath {
+			return &evs[i]
+		}
+	}
+	return nil
 }

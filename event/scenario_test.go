@@ -62,8 +62,8 @@ func TestLongFailureSilencesRecovery(t *testing.T) {
 	normal(reason.EventPulling, reason.PullingImage(image))
 	for _, e := range []struct{ rsn, msg string }{
 		{reason.EventPulled, reason.SuccessfullyPulled(image, 900*time.Millisecond, 900*time.Millisecond, 1145986)},
-		{reason.EventCreated, reason.CreatedContainer("app")},
-		{reason.EventStarted, reason.StartedContainer("app")},
+		{reason.EventCreated, reason.ContainerCreated},
+		{reason.EventStarted, reason.ContainerStarted},
 	} {
 		if ev := normal(e.rsn, e.msg); ev != nil {
 			t.Fatalf("%s event written after a long failure; the kubelet's filter drops it", e.rsn)

@@ -53,12 +53,23 @@ func PrepareForUpdateStatus(newObj, oldObj Object) {
 	}
 }
 
-// AdmitPod is the API server's ServiceAccount admission for a pod being
+// AdmitPod is the API server's Priority and ServiceAccount admission for a pod being
 // created: serviceAccountName defaults to "default", and when the pod lists
 // no imagePullSecrets it gets a copy of sa's (sa may be nil: nothing to
 // copy). It runs on create only; later ServiceAccount edits never reach an
 // existing pod.
 func AdmitPod(pod *corev1.Pod, sa *corev1.ServiceAccount) {
+	// The Priority admission: without a PriorityClass (and no global
+	// default class) a pod gets priority 0 and may preempt lower ones;
+	// kubectl describe then prints "Priority: 0".
+	if pod.Spec.Priority == nil && pod.Spec.PriorityClassName == "" {
+		zero := int32(0)
+		preempt := corev1.PreemptLowerPriority
+		pod.Spec.Priority = &zero
+		if pod.Spec.PreemptionPolicy == nil {
+			pod.Spec.PreemptionPolicy = &preempt
+		}
+	}
 	if pod.Spec.ServiceAccountName == "" {
 		pod.Spec.ServiceAccountName = pod.Spec.DeprecatedServiceAccount
 	}

@@ -192,3 +192,19 @@ func TestValidatePodUpdate(t *testing.T) {
 		t.Errorf("namespace change: %v", err)
 	}
 }
+
+// TestAdmitPodPriority: the Priority admission gives a pod without a
+// PriorityClass priority 0 (kubectl describe: "Priority: 0").
+func TestAdmitPodPriority(t *testing.T) {
+	t.Parallel()
+	var p corev1.Pod
+	AdmitPod(&p, nil)
+	if p.Spec.Priority == nil || *p.Spec.Priority != 0 || p.Spec.PreemptionPolicy == nil || *p.Spec.PreemptionPolicy != corev1.PreemptLowerPriority {
+		t.Fatalf("priority %v preemption %v", p.Spec.Priority, p.Spec.PreemptionPolicy)
+	}
+	q := corev1.Pod{Spec: corev1.PodSpec{PriorityClassName: "high"}}
+	AdmitPod(&q, nil)
+	if q.Spec.Priority != nil {
+		t.Fatalf("a pod with a PriorityClass got priority %d", *q.Spec.Priority)
+	}
+}

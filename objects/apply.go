@@ -118,6 +118,9 @@ func keepAdmitted(p, old *corev1.Pod) {
 	if p.Spec.NodeName == "" {
 		p.Spec.NodeName = old.Spec.NodeName
 	}
+	if p.Spec.Priority == nil && p.Spec.PriorityClassName == "" {
+		p.Spec.Priority, p.Spec.PreemptionPolicy = old.Spec.Priority, old.Spec.PreemptionPolicy
+	}
 }
 
 // IsObjectError reports the index of the failing object of an Apply.

@@ -110,8 +110,15 @@ func (s *Store) createTx(tx *bolt.Tx, obj manifest.Object, events *[]Event) erro
 // exist, except "default", whose absence means nothing to copy.
 func (s *Store) admitPodTx(tx *bolt.Tx, pod *corev1.Pod) error {
 	manifest.AdmitPod(pod, nil)
-	if pod.Spec.NodeName == "" {
+	if pod.Spec.NodeName == "" && s.node != "" {
+		// The binding, as the API server's pods/binding writes it for the
+		// scheduler: nodeName and a PodScheduled condition. A pod whose
+		// manifest names its node gets neither (nor a Scheduled event).
 		pod.Spec.NodeName = s.node
+		pod.Status.Conditions = append(pod.Status.Conditions, corev1.PodCondition{
+			Type: corev1.PodScheduled, Status: corev1.ConditionTrue,
+			LastTransitionTime: metav1.NewTime(s.now().Truncate(time.Second)),
+		})
 	}
 	name := pod.Spec.ServiceAccountName
 	obj, err := getTx(tx, manifest.ServiceAccount, pod.Namespace, name)

@@ -11,6 +11,21 @@
 // There is no timer on the image pull backoff: the retry happens at the
 // first sync after the backoff window ends, exactly as in the kubelet.
 //
+// As the 1.37 kubelet's SyncPod, a sync first writes the status computed
+// from the runtime state and the waiting reasons the previous sync left,
+// then acts. So a new pod shows ContainerCreating during its first pull,
+// PodInitializing while the app image is pulled after the init containers,
+// and a failed pull shows ErrImagePull one sync (10-15 s) later, flipping
+// with ImagePullBackOff at each sync. The status is written only when it
+// changed, and a condition's lastTransitionTime moves only when its status
+// does. Status and conditions carry observedGeneration; a completed init
+// container is ready. Missing imagePullSecrets are reported (names only)
+// after a sync whose pull failed.
+//
+// Spec changes the API server allows are acted on as the kubelet does (see
+// change.go): a changed image restarts its running container from the new
+// image; activeDeadlineSeconds ends the pod (Failed, DeadlineExceeded).
+//
 // The package knows nothing of HTTP, bbolt or cobra: it gets the objects it
 // needs, a container runtime, an image service, an event recorder and a clock
 // through small interfaces.

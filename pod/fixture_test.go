@@ -89,7 +89,7 @@ func (r *scriptRuntime) CreateContainer(_ context.Context, sb string, _ runtime.
 	defer r.mu.Unlock()
 	id := r.id("c")
 	r.containers[id] = &scriptContainer{
-		info:   runtime.Container{ID: id, SandboxID: sb, Name: spec.Name, Attempt: spec.Attempt, State: runtime.StateCreated, Image: spec.Image},
+		info:   runtime.Container{ID: id, SandboxID: sb, Name: spec.Name, Attempt: spec.Attempt, State: runtime.StateCreated, Image: spec.Image, Labels: spec.Labels},
 		status: runtime.ContainerStatus{ID: id, Name: spec.Name, Attempt: spec.Attempt, State: runtime.StateCreated, Image: spec.Image, ImageRef: spec.Image, CreatedAt: r.clk.Now()},
 		cmd:    spec.Command,
 	}
@@ -171,11 +171,14 @@ type objectsFake struct {
 	mu       sync.Mutex
 	secrets  map[string]*corev1.Secret
 	statuses map[types.UID]corev1.PodStatus
+	writes   map[types.UID]int
 	state    map[string][]byte
+	// onWrite, when set, sees every status write (under the lock).
+	onWrite func(*corev1.Pod)
 }
 
 func newObjects() *objectsFake {
-	return &objectsFake{secrets: map[string]*corev1.Secret{}, statuses: map[types.UID]corev1.PodStatus{}, state: map[string][]byte{}}
+	return &objectsFake{secrets: map[string]*corev1.Secret{}, statuses: map[types.UID]corev1.PodStatus{}, writes: map[types.UID]int{}, state: map[string][]byte{}}
 }
 
 func (o *objectsFake) GetSecret(_ context.Context, ns, name string) (*corev1.Secret, error) {
@@ -192,6 +195,10 @@ func (o *objectsFake) UpdatePodStatus(_ context.Context, p *corev1.Pod) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.statuses[p.UID] = *p.Status.DeepCopy()
+	o.writes[p.UID]++
+	if o.onWrite != nil {
+		o.onWrite(p)
+	}
 	return nil
 }
 
@@ -230,6 +237,21 @@ type fixture struct {
 	storeDir string
 	// wrap, when set, wraps the image store the puller uses.
 	wrap func(store.Store) store.Store
+	// onPull, when set, runs as each pull starts.
+	onPull func(pull.EnsureRequest)
+}
+
+// hookedImages calls the fixture's onPull before each image step.
+type hookedImages struct {
+	*pull.Puller
+	f *fixture
+}
+
+func (h hookedImages) Ensure(ctx context.Context, req pull.EnsureRequest) (pull.Result, error) {
+	if h.f.onPull != nil {
+		h.f.onPull(req)
+	}
+	return h.Puller.Ensure(ctx, req)
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -261,7 +283,7 @@ func (f *fixture) newManager() *Manager {
 	rec := event.NewRecorder(event.Options{Sink: f.events, Host: "node1", Clock: f.clk})
 	m, err := New(Config{
 		NodeName: "node1", NodeIP: "127.0.0.1",
-		Runtime: f.rt, Images: puller, Objects: f.objects, Recorder: recorderAdapter{rec},
+		Runtime: f.rt, Images: hookedImages{puller, f}, Objects: f.objects, Recorder: recorderAdapter{rec},
 		Clock: f.clk, LogDir: f.t.TempDir(), State: f.objects,
 		Rand: rand.New(rand.NewPCG(1, 2)),
 	})
@@ -285,13 +307,20 @@ func newPod(name string, containers ...corev1.Container) *corev1.Pod {
 	}
 }
 
-// sync runs one sync of w and returns the status written and the delay.
+// sync runs one sync of w and returns the outcome of its actions, the
+// status the next sync writes (the kubelet writes a sync's outcome at the
+// start of the following one), and the delay.
 func (f *fixture) sync(w *worker) (corev1.PodStatus, time.Duration) {
 	f.t.Helper()
 	d := f.m.sync(f.t.Context(), w)
+	return f.m.status(w.current(), &w.state), d
+}
+
+// written is the last status written for the pod of w.
+func (f *fixture) written(w *worker) corev1.PodStatus {
 	f.objects.mu.Lock()
 	defer f.objects.mu.Unlock()
-	return f.objects.statuses[w.pod.UID], d
+	return f.objects.statuses[w.pod.UID]
 }
 
 // eventsWith returns the messages of stored events with the given reason,
@@ -312,4 +341,11 @@ func (f *fixture) missingTag(repo string) string {
 	f.t.Helper()
 	f.push(repo + ":present")
 	return f.reg.Ref(repo + ":v1")
+}
+
+// imageOf is the image reference of the current container of name.
+func (r *scriptRuntime) imageOf(w *worker, name string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.containers[w.state.containers[name].id].status.ImageRef
 }

@@ -57,9 +57,12 @@ func TestFailedInitWithRestartNeverFailsThePod(t *testing.T) {
 	p.Spec.RestartPolicy = corev1.RestartPolicyNever
 	p.Spec.InitContainers = []corev1.Container{{Name: "init", Image: image, Command: []string{"exit", "3"}}}
 	w := newWorker(f.m, p)
-	st, d := f.sync(w)
-	if st.Phase != corev1.PodFailed || d != 0 {
-		t.Fatalf("phase %s, next sync %v", st.Phase, d)
+	st, _ := f.sync(w)
+	if _, d := f.sync(w); f.written(w).Phase != corev1.PodFailed || d != 0 {
+		t.Fatalf("written phase %s, next sync %v: a failed pod is not synced again", f.written(w).Phase, d)
+	}
+	if st.Phase != corev1.PodFailed {
+		t.Fatalf("phase %s", st.Phase)
 	}
 	if term := st.InitContainerStatuses[0].State.Terminated; term == nil || term.ExitCode != 3 || term.Reason != "Error" {
 		t.Fatalf("init state %+v", st.InitContainerStatuses[0].State)
@@ -104,9 +107,10 @@ func TestCompletedPodSucceeds(t *testing.T) {
 	image := f.push("app/busy:v1")
 	p := newPod("p", corev1.Container{Name: "job", Image: image, Command: []string{"exit", "0"}})
 	p.Spec.RestartPolicy = corev1.RestartPolicyOnFailure
-	st, d := f.sync(newWorker(f.m, p))
-	if st.Phase != corev1.PodSucceeded || d != 0 {
-		t.Fatalf("phase %s next %v", st.Phase, d)
+	w := newWorker(f.m, p)
+	st, _ := f.sync(w)
+	if _, d := f.sync(w); f.written(w).Phase != corev1.PodSucceeded || d != 0 {
+		t.Fatalf("written phase %s next %v", f.written(w).Phase, d)
 	}
 	if term := st.ContainerStatuses[0].State.Terminated; term == nil || term.Reason != "Completed" {
 		t.Fatalf("state %+v", st.ContainerStatuses[0].State)

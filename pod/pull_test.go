@@ -179,18 +179,48 @@ func TestPresentImageIsNotPulledAgain(t *testing.T) {
 	}
 }
 
+// TestMissingPullSecretWarnsAndPulls: the pull goes ahead with a missing
+// secret; as in 1.37 the warning names the secret without its namespace and
+// comes only after a sync whose pull failed, after its Failed events.
 func TestMissingPullSecretWarnsAndPulls(t *testing.T) {
 	f := newFixture(t)
 	image := f.push("app/public:v1")
 	p := newPod("p", corev1.Container{Name: "c", Image: image, Command: []string{"sleep"}})
 	p.Spec.ImagePullSecrets = []corev1.LocalObjectReference{{Name: "gone"}}
 	st, _ := f.sync(newWorker(f.m, p))
-	want := "Warning " + reason.FailedToRetrieveImagePullSecret([]string{"default/gone"})
-	if f.eventsWith(reason.EventFailedToRetrieveImagePullSecret)[want] == 0 {
-		t.Fatalf("no %q event: %v", want, f.events.List())
-	}
 	if st.Phase != corev1.PodRunning {
 		t.Fatalf("pull did not go ahead: phase %s", st.Phase)
+	}
+	if got := f.eventsWith(reason.EventFailedToRetrieveImagePullSecret); len(got) != 0 {
+		t.Fatalf("warning after a successful pull: %v", got)
+	}
+
+	missing := f.missingTag("app/missing")
+	q := newPod("q", corev1.Container{Name: "c", Image: missing})
+	q.Spec.ImagePullSecrets = []corev1.LocalObjectReference{{Name: "regcred"}}
+	w := newWorker(f.m, q)
+	f.sync(w)
+	want := "Warning " + reason.FailedToRetrieveImagePullSecret([]string{"regcred"})
+	if want != "Warning Unable to retrieve some image pull secrets (regcred); attempting to pull the image may not succeed." {
+		t.Fatalf("message %q", want)
+	}
+	if got := f.eventsWith(reason.EventFailedToRetrieveImagePullSecret)[want]; got != 1 {
+		t.Fatalf("after a failed pull: %d %q events: %v", got, want, f.eventsWith(reason.EventFailedToRetrieveImagePullSecret))
+	}
+	var order []string
+	for _, e := range f.events.List() {
+		if e.InvolvedObject.Name == "q" {
+			order = append(order, e.Reason+" "+e.Message)
+		}
+	}
+	if len(order) != 4 || !strings.HasPrefix(order[0], "Pulling ") || !strings.HasPrefix(order[1], "Failed Failed to pull image") ||
+		order[2] != "Failed Error: ErrImagePull" || !strings.HasPrefix(order[3], "FailedToRetrieveImagePullSecret ") {
+		t.Fatalf("event order %q: want Pulling, Failed, Failed, FailedToRetrieveImagePullSecret", order)
+	}
+	f.clk.Step(2 * time.Second)
+	f.sync(w) // inside the backoff window: no pull, no warning
+	if got := f.eventsWith(reason.EventFailedToRetrieveImagePullSecret)[want]; got != 1 {
+		t.Fatalf("a sync without a pull warned again: count %d", got)
 	}
 }
 

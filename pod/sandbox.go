@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -26,20 +25,28 @@ func (m *Manager) sandboxConfig(pod *corev1.Pod) runtime.Sandbox {
 	}
 }
 
-// ensureSandbox adopts the pod's sandbox from the runtime (after a restart
-// of the agent) or creates it.
-func (m *Manager) ensureSandbox(ctx context.Context, pod *corev1.Pod, st *podState) error {
-	if st.sandboxID != "" {
-		return nil
-	}
+// imageLabel records on a container the image its pod spec named when it
+// was created, so that a restarted agent still sees a changed image.
+const imageLabel = "io.pullwarden.container.image"
+
+// observe reads the pod's runtime state, as the kubelet's PLEG does before a
+// sync: once, the sandbox and containers a previous agent left (adoption);
+// then the state of every current container.
+func (m *Manager) observe(ctx context.Context, pod *corev1.Pod, st *podState) error {
 	if !st.adopted {
-		st.adopted = true
 		if err := m.adopt(ctx, pod, st); err != nil {
 			return err
 		}
-		if st.sandboxID != "" {
-			return nil
-		}
+		st.adopted = true
+	}
+	m.refresh(ctx, st)
+	return nil
+}
+
+// ensureSandbox creates the pod's sandbox when it has none.
+func (m *Manager) ensureSandbox(ctx context.Context, pod *corev1.Pod, st *podState) error {
+	if st.sandboxID != "" {
+		return nil
 	}
 	id, err := m.cfg.Runtime.RunPodSandbox(ctx, m.sandboxConfig(pod))
 	if err != nil {
@@ -77,7 +84,7 @@ func (m *Manager) adopt(ctx context.Context, pod *corev1.Pod, st *podState) erro
 				cs.last = cs.terminated()
 			}
 		}
-		cs.id, cs.attempt = c.ID, c.Attempt
+		cs.id, cs.attempt, cs.image = c.ID, c.Attempt, c.Labels[imageLabel]
 	}
 	return nil
 }
@@ -107,10 +114,7 @@ func (m *Manager) teardown(ctx context.Context, w *worker) {
 	if st.sandboxID == "" && !st.adopted {
 		_ = m.adopt(ctx, pod, st)
 	}
-	grace := 30 * time.Second
-	if pod.Spec.TerminationGracePeriodSeconds != nil {
-		grace = time.Duration(*pod.Spec.TerminationGracePeriodSeconds) * time.Second
-	}
+	grace := gracePeriod(pod)
 	for name, cs := range st.containers {
 		if cs.running() {
 			m.cfg.Recorder.Event(pod, containerFieldPath(pod, name), reason.TypeNormal, reason.EventKilling, reason.KillingContainer(name))

@@ -13,6 +13,11 @@ type podState struct {
 	sandboxID string
 	adopted   bool
 	startTime time.Time
+	// written is the last status written; nil before the first write.
+	written *corev1.PodStatus
+	// ended is set once the pod was killed for running past its
+	// activeDeadlineSeconds: it is Failed with reason DeadlineExceeded.
+	ended bool
 	// containers by name (init and regular names are unique in a pod).
 	containers map[string]*ctr
 }
@@ -21,6 +26,9 @@ type podState struct {
 type ctr struct {
 	// id is the current runtime container, "" before the first create.
 	id string
+	// image is the spec image (as written in the pod) the current container
+	// was created from; a different spec image restarts it.
+	image string
 	// attempt of the current container; the restart count.
 	attempt uint32
 	// status is the runtime's last report on id.

@@ -23,10 +23,11 @@ func metaTime(t time.Time) metav1.Time {
 // status computes the pod status the kubelet would write.
 func (m *Manager) status(pod *corev1.Pod, st *podState) corev1.PodStatus {
 	s := corev1.PodStatus{
-		HostIP:    m.cfg.NodeIP,
-		PodIP:     m.cfg.NodeIP,
-		StartTime: &metav1.Time{Time: st.startTime.Truncate(time.Second)},
-		QOSClass:  qosClass(pod),
+		ObservedGeneration: pod.Generation,
+		HostIP:             m.cfg.NodeIP,
+		PodIP:              m.cfg.NodeIP,
+		StartTime:          &metav1.Time{Time: st.startTime.Truncate(time.Second)},
+		QOSClass:           qosClass(pod),
 	}
 	if m.cfg.NodeIP != "" {
 		s.HostIPs = []corev1.HostIP{{IP: m.cfg.NodeIP}}
@@ -34,12 +35,20 @@ func (m *Manager) status(pod *corev1.Pod, st *podState) corev1.PodStatus {
 	}
 	hasInit := len(pod.Spec.InitContainers) > 0
 	for _, c := range pod.Spec.InitContainers {
-		s.InitContainerStatuses = append(s.InitContainerStatuses, m.containerStatus(c, st, hasInit))
+		cs := m.containerStatus(c, st, hasInit)
+		// A completed init container is ready (kubelet 1.37).
+		if t := cs.State.Terminated; t != nil && t.ExitCode == 0 {
+			cs.Ready = true
+		}
+		s.InitContainerStatuses = append(s.InitContainerStatuses, cs)
 	}
 	for _, c := range pod.Spec.Containers {
 		s.ContainerStatuses = append(s.ContainerStatuses, m.containerStatus(c, st, hasInit))
 	}
 	s.Phase = phase(pod, s)
+	if st.ended {
+		s.Phase, s.Reason, s.Message = corev1.PodFailed, reason.DeadlineExceeded, reason.DeadlineExceededMessage
+	}
 	s.Conditions = m.conditions(pod, st, s)
 	return s
 }
@@ -53,6 +62,10 @@ func (m *Manager) containerStatus(c corev1.Container, st *podState, hasInit bool
 	f := false
 	out.Started = &f
 	if cs.created() {
+		// The image the container runs, until a restart picks up a changed one.
+		if cs.image != "" {
+			out.Image = cs.image
+		}
 		out.ContainerID = containerID(cs.id)
 		out.ImageID = cs.status.ImageRef
 		if cs.status.Image != "" && out.ImageID == "" {
@@ -145,12 +158,20 @@ func phase(pod *corev1.Pod, s corev1.PodStatus) corev1.PodPhase {
 
 func (m *Manager) conditions(pod *corev1.Pod, st *podState, s corev1.PodStatus) []corev1.PodCondition {
 	now := metav1.NewTime(m.cfg.Clock.Now().Truncate(time.Second))
+	// A condition keeps its lastTransitionTime while its status stays: the
+	// previous values are the last status written, or, before the first
+	// write, the stored pod's (PodScheduled set by the binding, or the
+	// status an earlier agent wrote).
+	previous := pod.Status.Conditions
+	if st.written != nil {
+		previous = st.written.Conditions
+	}
 	cond := func(t corev1.PodConditionType, ok bool, why, msg string) corev1.PodCondition {
-		c := corev1.PodCondition{Type: t, Status: corev1.ConditionTrue, LastTransitionTime: now}
+		c := corev1.PodCondition{Type: t, ObservedGeneration: pod.Generation, Status: corev1.ConditionTrue, LastTransitionTime: now}
 		if !ok {
 			c.Status, c.Reason, c.Message = corev1.ConditionFalse, why, msg
 		}
-		for _, old := range pod.Status.Conditions {
+		for _, old := range previous {
 			if old.Type == t && old.Status == c.Status {
 				c.LastTransitionTime = old.LastTransitionTime
 			}

@@ -20,12 +20,21 @@ type outcome struct {
 	// failed: something waits on a retry (pull error, backoff, runtime
 	// error): resync after the resync period.
 	failed bool
-	// keyring is built once per sync, when the first image is needed.
+	// pullFailed: a pull was attempted and failed in this sync.
+	pullFailed bool
+	// keyring is built once per sync; missing names the imagePullSecrets
+	// that could not be read.
 	keyring credential.Keyring
+	missing []string
 }
 
-// sync brings one pod one step closer to its spec and writes its status. It
-// returns the delay before the next sync; 0 means only on a poke.
+// sync brings one pod one step closer to its spec. As the kubelet's
+// SyncPod, it first writes the status computed from the runtime state and
+// from what the previous sync left (waiting reasons), then acts: the status
+// of a sync's own actions shows at the next sync. So a new pod shows
+// ContainerCreating during its first pull, and a failed pull's ErrImagePull
+// shows one sync (10-15 s) later. It returns the delay before the next sync;
+// 0 means only on a poke.
 func (m *Manager) sync(ctx context.Context, w *worker) time.Duration {
 	pod := w.current()
 	st := &w.state
@@ -36,54 +45,70 @@ func (m *Manager) sync(ctx context.Context, w *worker) time.Duration {
 		}
 	}
 	var out outcome
-	out.keyring = m.keyring(ctx, pod)
-	if err := m.ensureSandbox(ctx, pod, st); err != nil {
+	observeErr := m.observe(ctx, pod, st)
+	if ctx.Err() != nil {
+		return 0
+	}
+	status := m.status(pod, st)
+	m.writeStatus(ctx, pod, st, status)
+	if ctx.Err() != nil {
+		return 0
+	}
+	if terminal(status.Phase) {
+		m.save()
+		return 0
+	}
+	if m.pastDeadline(pod, st) {
+		m.endPastDeadline(ctx, pod, st)
+		m.save()
+		return RelistPeriod
+	}
+	out.keyring, out.missing = m.keyring(ctx, pod)
+	if err := observeErr; err == nil {
+		err = m.ensureSandbox(ctx, pod, st)
+		observeErr = err
+	}
+	if observeErr != nil {
 		if ctx.Err() != nil {
 			return 0
 		}
 		m.cfg.Recorder.Event(pod, "", reason.TypeWarning, reason.EventFailedCreatePodSandBox,
-			fmt.Sprintf("Failed to create pod sandbox: %v", err))
+			fmt.Sprintf("Failed to create pod sandbox: %v", observeErr))
 		out.failed = true
-	} else {
-		m.refresh(ctx, st)
-		if m.syncInit(ctx, pod, st, &out) {
-			m.syncRegular(ctx, pod, st, &out)
-		}
+	} else if m.syncInit(ctx, pod, st, &out) {
+		m.syncRegular(ctx, pod, st, &out)
 	}
 	if ctx.Err() != nil {
 		return 0
 	}
-	pod.Status = m.status(pod, st)
-	if err := m.cfg.Objects.UpdatePodStatus(ctx, pod); err != nil && ctx.Err() == nil {
-		m.logger.Warn("updating pod status", "pod", pod.Namespace+"/"+pod.Name, "error", err)
+	// 1.37 reports unreadable pull secrets after a sync whose pull failed,
+	// after its Failed events (1.32: at every sync, before Pulling).
+	if out.pullFailed && len(out.missing) > 0 {
+		m.cfg.Recorder.Event(pod, "", reason.TypeWarning, reason.EventFailedToRetrieveImagePullSecret,
+			reason.FailedToRetrieveImagePullSecret(out.missing))
 	}
 	m.save()
-	switch {
-	case out.failed:
-		return m.resyncDelay()
-	case pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed:
-		return 0
-	default:
-		return RelistPeriod
+	delay := RelistPeriod
+	if out.failed {
+		delay = m.resyncDelay()
 	}
+	return m.capAtDeadline(pod, st, delay)
 }
 
+func terminal(p corev1.PodPhase) bool { return p == corev1.PodSucceeded || p == corev1.PodFailed }
+
 // keyring resolves the pod's imagePullSecrets, pod secrets before node
-// credentials; missing secrets give the kubelet's warning.
-func (m *Manager) keyring(ctx context.Context, pod *corev1.Pod) credential.Keyring {
+// credentials, and returns the names of the secrets that could not be read.
+func (m *Manager) keyring(ctx context.Context, pod *corev1.Pod) (credential.Keyring, []string) {
 	var secrets []corev1.Secret
 	var missing []string
 	for _, ref := range pod.Spec.ImagePullSecrets {
 		s, err := m.cfg.Objects.GetSecret(ctx, pod.Namespace, ref.Name)
 		if err != nil {
-			missing = append(missing, fmt.Sprintf("%s/%s", pod.Namespace, ref.Name))
+			missing = append(missing, ref.Name)
 			continue
 		}
 		secrets = append(secrets, *s)
-	}
-	if len(missing) > 0 {
-		m.cfg.Recorder.Event(pod, "", reason.TypeWarning, reason.EventFailedToRetrieveImagePullSecret,
-			reason.FailedToRetrieveImagePullSecret(missing))
 	}
 	var rings []credential.Keyring
 	if len(secrets) > 0 {
@@ -96,7 +121,7 @@ func (m *Manager) keyring(ctx context.Context, pod *corev1.Pod) credential.Keyri
 	if m.cfg.NodeKeyring != nil {
 		rings = append(rings, m.cfg.NodeKeyring)
 	}
-	return credential.Union(rings...)
+	return credential.Union(rings...), missing
 }
 
 // syncInit runs the init containers in order and reports whether all have
@@ -130,6 +155,12 @@ func (m *Manager) syncRegular(ctx context.Context, pod *corev1.Pod, st *podState
 		switch {
 		case !cs.created():
 			m.start(ctx, pod, st, c, containerPath(c.Name), out)
+		case cs.running() && cs.image != c.Image:
+			// The kubelet's containerChanged: a running container whose
+			// image changed is killed and started again from the new image,
+			// whatever the restart policy.
+			m.kill(ctx, pod, cs, containerPath(c.Name), reason.DefinitionChanged(c.Name))
+			m.restart(ctx, pod, st, c, containerPath(c.Name), out)
 		case cs.exited() && shouldRestart(pod.Spec.RestartPolicy, cs.status.ExitCode):
 			m.restart(ctx, pod, st, c, containerPath(c.Name), out)
 		}
@@ -182,6 +213,8 @@ func (m *Manager) start(ctx context.Context, pod *corev1.Pod, st *podState, c *c
 		cs.waiting = &corev1.ContainerStateWaiting{Reason: why, Message: msg}
 		m.cfg.Recorder.Event(pod, fieldPath, reason.TypeWarning, reason.EventFailed, reason.ErrorReason(why))
 		out.failed = true
+		// The kubelet counts only ErrImagePull results as pull failures.
+		out.pullFailed = out.pullFailed || why == reason.ErrImagePull
 		return
 	}
 	attempt := uint32(0)
@@ -196,14 +229,14 @@ func (m *Manager) start(ctx context.Context, pod *corev1.Pod, st *podState, c *c
 	if cs.created() {
 		cs.last = cs.terminated()
 	}
-	cs.id, cs.attempt, cs.waiting = id, attempt, nil
+	cs.id, cs.attempt, cs.waiting, cs.image = id, attempt, nil, c.Image
 	cs.status = runtime.ContainerStatus{ID: id, State: runtime.StateCreated}
-	m.cfg.Recorder.Event(pod, fieldPath, reason.TypeNormal, reason.EventCreated, reason.CreatedContainer(c.Name))
+	m.cfg.Recorder.Event(pod, fieldPath, reason.TypeNormal, reason.EventCreated, reason.ContainerCreated)
 	if err := m.cfg.Runtime.StartContainer(ctx, id); err != nil {
 		m.startFailed(pod, cs, fieldPath, reason.RunContainerError, err, out)
 		return
 	}
-	m.cfg.Recorder.Event(pod, fieldPath, reason.TypeNormal, reason.EventStarted, reason.StartedContainer(c.Name))
+	m.cfg.Recorder.Event(pod, fieldPath, reason.TypeNormal, reason.EventStarted, reason.ContainerStarted)
 	if s, err := m.cfg.Runtime.ContainerStatus(ctx, id); err == nil {
 		cs.status = s
 	}
@@ -229,6 +262,7 @@ func (m *Manager) containerSpec(pod *corev1.Pod, c *corev1.Container, image stri
 			"io.kubernetes.pod.name":       pod.Name,
 			"io.kubernetes.pod.namespace":  pod.Namespace,
 			"io.kubernetes.container.name": c.Name,
+			imageLabel:                     c.Image,
 		},
 	}
 	for _, e := range c.Env {

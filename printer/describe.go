@@ -207,6 +207,9 @@ func (d *describeContext) events(events []corev1.Event) {
 		}
 		source := firstNonEmpty(e.Source.Component, e.ReportingController)
 		message := strings.TrimSpace(e.Message)
+		if e.InvolvedObject.FieldPath != "" {
+			message = e.InvolvedObject.FieldPath + ": " + message
+		}
 		w.write(level1, "%v\t%v\t%s\t%v\t%v\n", e.Type, e.Reason, interval, source, message)
 	}
 }

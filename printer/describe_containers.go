@@ -75,12 +75,16 @@ func (d *describeContext) containerInfo(c *corev1.Container, st corev1.Container
 	}
 }
 
-// portList joins ports as "80/TCP, 443/TCP" (kubectl 1.32 shows no port
-// names; later versions add " (name)").
+// portList joins ports as "80/TCP (http), 443/TCP" (kubectl 1.34+ names
+// named ports).
 func portList(ports []corev1.ContainerPort, number func(corev1.ContainerPort) int32) string {
 	out := make([]string, 0, len(ports))
 	for _, p := range ports {
-		out = append(out, fmt.Sprintf("%d/%s", number(p), p.Protocol))
+		s := fmt.Sprintf("%d/%s", number(p), p.Protocol)
+		if p.Name != "" {
+			s += " (" + p.Name + ")"
+		}
+		out = append(out, s)
 	}
 	return strings.Join(out, ", ")
 }
@@ -190,7 +194,7 @@ func (d *describeContext) probes(c *corev1.Container) {
 
 // probeText is kubectl's DescribeProbe.
 func probeText(p *corev1.Probe) string {
-	attrs := fmt.Sprintf("delay=%ds timeout=%ds period=%ds #success=%d #failure=%d",
+	attrs := fmt.Sprintf("delay=%ds timeout=%ds period=%ds successThreshold=%d failureThreshold=%d",
 		p.InitialDelaySeconds, p.TimeoutSeconds, p.PeriodSeconds, p.SuccessThreshold, p.FailureThreshold)
 	switch {
 	case p.Exec != nil:

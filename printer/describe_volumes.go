@@ -2,7 +2,6 @@ package printer
 
 import (
 	"sort"
-	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -60,16 +59,6 @@ func (d *describeContext) volumes() {
 // isTrue dereferences an optional flag, nil being false.
 func isTrue(b *bool) bool { return b != nil && *b }
 
-// optionalWord is how kubectl 1.32 prints a projected source's optional
-// flag: "<nil>" when unset. (kubectl prints the pointer itself when it is
-// set, an address; the value is printed here instead.)
-func optionalWord(b *bool) string {
-	if b == nil {
-		return "<nil>"
-	}
-	return strconv.FormatBool(*b)
-}
-
 // downwardAPIVolume writes a downwardAPI volume and its items.
 func (d *describeContext) downwardAPIVolume(s *corev1.DownwardAPIVolumeSource) {
 	d.w.write(level2, "Type:\tDownwardAPI (a volume populated by information about the pod)\n    Items:\n")
@@ -91,11 +80,11 @@ func (d *describeContext) projectedVolume(s *corev1.ProjectedVolumeSource) {
 	for _, src := range s.Sources {
 		switch {
 		case src.Secret != nil:
-			w.write(level2, "SecretName:\t%v\n    SecretOptionalName:\t%v\n", src.Secret.Name, optionalWord(src.Secret.Optional))
+			w.write(level2, "SecretName:\t%v\n    Optional:\t%v\n", src.Secret.Name, isTrue(src.Secret.Optional))
 		case src.DownwardAPI != nil:
 			w.write(level2, "DownwardAPI:\ttrue\n")
 		case src.ConfigMap != nil:
-			w.write(level2, "ConfigMapName:\t%v\n    ConfigMapOptional:\t%v\n", src.ConfigMap.Name, optionalWord(src.ConfigMap.Optional))
+			w.write(level2, "ConfigMapName:\t%v\n    Optional:\t%v\n", src.ConfigMap.Name, isTrue(src.ConfigMap.Optional))
 		case src.ServiceAccountToken != nil:
 			var seconds int64
 			if src.ServiceAccountToken.ExpirationSeconds != nil {

@@ -28,15 +28,13 @@
 //
 // Versions. The table rows follow the apiserver printers of Kubernetes
 // v1.37 (the server computes them, so they do not depend on the kubectl
-// version). The describe layout follows kubectl v1.32/v1.33, the kubectl
-// installed on our machines, byte for byte. kubectl v1.34+ differs in four
-// small ways that are not reproduced: it appends " (name)" to named ports,
-// prints probe thresholds as "successThreshold=1 failureThreshold=3" instead
-// of "#success=1 #failure=3", prefixes an event's message with its field path
-// ("spec.containers{app}: ..."), and prints a projected secret or config
-// map's optional flag as "Optional: false". One kubectl 1.32 quirk is not
-// reproduced either: for a projected source whose optional flag is set it
-// prints a pointer address; the flag's value is printed here.
+// version). The describe layout follows kubectl v1.37 (k8s.io/kubectl
+// v0.37.2, pkg/describe): named ports print as "8080/TCP (http)", probe
+// thresholds as "successThreshold=1 failureThreshold=3", an event's message
+// is prefixed with its field path ("spec.containers{app}: ..."), and a
+// projected secret or config map prints "Optional: false". (kubectl 1.32
+// and 1.33 differ in these four places.) The tests compare with the real
+// kubectl v1.37.2 that scripts/kube.sh builds.
 //
 // [PodStatus] is the STATUS word alone (Running, Init:0/2, ImagePullBackOff,
 // ...), for callers that need it without a table.

@@ -23,12 +23,19 @@ import (
 // by the apiserver's own printers (k8s.io/kubernetes pkg/printers, see
 // TestRegenerateGolden) and are kept in testdata.
 
-// kubectlPath returns the kubectl binary, or skips the test.
+// kubectlPath returns the kubectl binary, or skips the test: $KUBECTL, or
+// the v1.37.2 kubectl that scripts/kube.sh builds into its cache. (Not the
+// distribution's /usr/bin/kubectl: its version is not the target's.)
 func kubectlPath(t *testing.T) string {
 	t.Helper()
 	p := os.Getenv("KUBECTL")
 	if p == "" {
-		p = "/usr/bin/kubectl"
+		cache := os.Getenv("PULLWARDEN_KUBE_CACHE")
+		if cache == "" {
+			home, _ := os.UserHomeDir()
+			cache = filepath.Join(home, ".cache", "pullwarden", "kube")
+		}
+		p = filepath.Join(cache, "v1.37.2", "bin", "kubectl")
 	}
 	if _, err := os.Stat(p); err != nil {
 		t.Skipf("kubectl not available at %s", p)

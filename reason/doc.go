@@ -2,7 +2,7 @@
 // container waiting and terminated reasons, event reasons and types, event
 // and waiting messages, and the kubectl STATUS words built from them.
 //
-// Every string here is byte-for-byte what a v1.3x kubelet (with containerd)
+// Every string here is byte-for-byte what a v1.37 kubelet (with containerd)
 // writes, checked against the kubelet's source (pkg/kubelet/images,
 // pkg/kubelet/events, pkg/kubelet/kuberuntime, pkg/kubelet/kubelet_pods.go,
 // k8s.io/cri-api/pkg/errors) and against /work/shared/KUBELET_SEMANTICS.md.
@@ -16,10 +16,11 @@
 // SuccessfullyPulled, BackOffPullingMessage, ...).
 //
 // Version notes:
-//   - CreatedContainer / StartedContainer use the 1.32 wording observed in
-//     KUBELET_SEMANTICS §10 ("Created container: c", "Started container c").
-//     Kubelets from 1.36 on write "Container created" / "Container started";
-//     those texts are kept as ContainerCreatedV136 / ContainerStartedV136.
+//   - The target is the 1.37 kubelet. ContainerCreated / ContainerStarted
+//     are its texts ("Container created", "Container started"); 1.32 wrote
+//     "Created container: c" and "Started container c".
+//     FailedToRetrieveImagePullSecret names the secrets without their
+//     namespace.
 //   - AlreadyPresentAccessible is the 1.33+ text used when the kubelet
 //     verifies pull credentials for present images
 //     (KubeletEnsureSecretPulledImages); the default is AlreadyPresent.

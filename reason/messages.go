@@ -100,26 +100,27 @@ func FailedToRetrieveImagePullSecret(missing []string) string {
 		strings.Join(missing, ", "))
 }
 
-// CreatedContainer is the Normal/Created message (1.32 wording).
-func CreatedContainer(name string) string {
-	return "Created container: " + name
-}
+// ContainerCreated is the Normal/Created message after a container is
+// created. Kubelets from 1.36 on no longer name the container in it (1.32:
+// "Created container: c"); kubectl shows the container through the event's
+// fieldPath.
+const ContainerCreated = "Container created"
 
-// StartedContainer is the Normal/Started message (1.32 wording).
-func StartedContainer(name string) string {
-	return "Started container " + name
-}
-
-// Wording of kubelets from 1.36 on, which no longer name the container.
-const (
-	ContainerCreatedV136 = "Container created"
-	ContainerStartedV136 = "Container started"
-)
+// ContainerStarted is the Normal/Started message after a container is
+// started (1.32: "Started container c").
+const ContainerStarted = "Container started"
 
 // KillingContainer is the Normal/Killing message when the kubelet stops a
 // container without a more specific reason.
 func KillingContainer(name string) string {
 	return "Stopping container " + name
+}
+
+// DefinitionChanged is the Normal/Killing message when a running
+// container's spec changed (its image): the kubelet kills it and starts it
+// again from the new spec.
+func DefinitionChanged(name string) string {
+	return fmt.Sprintf("Container %s definition changed, will be restarted", name)
 }
 
 // PodDesc formats a pod the kubelet's way: name_namespace(uid).

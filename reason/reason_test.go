@@ -73,8 +73,11 @@ func TestConstants(t *testing.T) {
 		{reason.StatusInitPrefix, "Init:"},
 
 		{reason.ImagePullQPSExceeded, "pull QPS exceeded"},
-		{reason.ContainerCreatedV136, "Container created"},
-		{reason.ContainerStartedV136, "Container started"},
+		{reason.ContainerCreated, "Container created"},
+		{reason.ContainerStarted, "Container started"},
+		{reason.EventDeadlineExceeded, "DeadlineExceeded"},
+		{reason.DeadlineExceeded, "DeadlineExceeded"},
+		{reason.DeadlineExceededMessage, "Pod was active on the node longer than the specified deadline"},
 	}
 	for _, p := range pinned {
 		if got, want := p[0], p[1]; got != want {
@@ -119,8 +122,7 @@ func TestMessages(t *testing.T) {
 		{"signature", reason.SignatureValidationFailedMessage("a:b", ": untrusted"), "image pull failed for a:b because the signature validation failed: untrusted"},
 		{"secrets", reason.FailedToRetrieveImagePullSecret([]string{"regcred", "other"}),
 			"Unable to retrieve some image pull secrets (regcred, other); attempting to pull the image may not succeed."},
-		{"created", reason.CreatedContainer("c"), "Created container: c"},
-		{"started", reason.StartedContainer("c"), "Started container c"},
+		{"definition changed", reason.DefinitionChanged("app"), "Container app definition changed, will be restarted"},
 		{"killing", reason.KillingContainer("reader"), "Stopping container reader"},
 		{"pod desc", reason.PodDesc("p", "ns", "uid-1"), "p_ns(uid-1)"},
 		{"crash event", reason.BackOffRestarting("postgres-container", reason.PodDesc("postgres-deployment-558f7db69-ht8mc", "default", "2973d420-da17-4e8a-81b3-536b16d6abc8")),

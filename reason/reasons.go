@@ -86,6 +86,17 @@ const (
 	EventNetworkNotReady        = "NetworkNotReady"
 	EventFailedSync             = "FailedSync"
 	EventFailedMount            = "FailedMount"
+	// EventDeadlineExceeded (Normal) is written when the pod ran longer
+	// than spec.activeDeadlineSeconds and is being killed.
+	EventDeadlineExceeded = "DeadlineExceeded"
+)
+
+// Pod status reasons (status.reason) the kubelet sets when it ends a pod.
+const (
+	// DeadlineExceeded: the pod ran longer than spec.activeDeadlineSeconds.
+	DeadlineExceeded = "DeadlineExceeded"
+	// DeadlineExceededMessage is status.message and the event message.
+	DeadlineExceededMessage = "Pod was active on the node longer than the specified deadline"
 )
 
 // kubectl STATUS words (the STATUS column of `kubectl get pods`). Reasons

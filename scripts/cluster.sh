@@ -1,0 +1,427 @@
+#!/usr/bin/env bash
+# A real single-node Kubernetes control plane on loopback, for the kubelet
+# comparison suite (make compare) and by hand.
+#
+#   scripts/cluster.sh up      start it; prints `export KUBECONFIG=...` and
+#                              `export REGISTRY=127.0.0.1:PORT` (eval them)
+#   scripts/cluster.sh env     print the exports of a running cluster
+#   scripts/cluster.sh down    stop it and restore the machine
+#
+# Parts, each with its own directory under $PULLWARDEN_CLUSTER_DIR (default
+# /tmp/pullwarden-cluster), each on free loopback ports:
+#   etcd            Debian etcd-server (scripts/deps.sh installs it)
+#   kube-apiserver  v1.37.2 from scripts/kube.sh's cache, TLS with a CA made by
+#                   openssl, token authentication, Node,RBAC authorization
+#   registry        Debian docker-registry (plain HTTP), holding the sandbox
+#                   image (pause:3.10) and busybox:1
+#   containerd      Debian containerd + runc with their own root, state and
+#                   socket, restrict_oom_score_adj (no CAP_SYS_RESOURCE here)
+#   kubelet         v1.37.2, cgroupfs, no CNI (the node stays NotReady: pods
+#                   use hostNetwork, nodeName and a toleration)
+# There is no scheduler nor controller-manager: the `default` ServiceAccount
+# and the kube-root-ca.crt ConfigMap are created by hand. PARTS (below) is
+# the one list of parts in start order; a new part (kube-scheduler,
+# kube-controller-manager, a second kubelet) is a start_NAME function and an
+# entry there; `down` stops them in reverse order.
+#
+# `down` restores what the kubelet changes on the machine: the sysctls
+# vm.overcommit_memory, kernel.panic and kernel.panic_on_oops, the mounts
+# under the cluster directory, the KUBE-* iptables chains (IPv4 and IPv6) and
+# the kubepods cgroups, which did not exist before `up`; pod sandboxes are
+# stopped before containerd. Binaries: bash scripts/kube.sh build
+# kube-apiserver kubelet (cached; `up` does not build them).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/lib.sh
+. "$here/lib.sh"
+
+DIR=${PULLWARDEN_CLUSTER_DIR:-/tmp/pullwarden-cluster}
+# PULLWARDEN_CLUSTER_PARTS picks a subset, in this order (for debugging).
+read -r -a PARTS <<<"${PULLWARDEN_CLUSTER_PARTS:-etcd certs apiserver bootstrap registry containerd kubelet}"
+SYSCTLS=(vm.overcommit_memory kernel.panic kernel.panic_on_oops)
+NODE=$(hostname | tr '[:upper:]' '[:lower:]')
+
+log() { echo "cluster: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+# free_port: a loopback TCP port nobody listens on.
+free_port() {
+	local p i
+	for i in $(seq 1 100); do
+		p=$((20000 + RANDOM % 30000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			grep -qx "$p" "$DIR/ports" 2>/dev/null && continue
+			echo "$p" >>"$DIR/ports"
+			echo "$p"
+			return 0
+		fi
+	done
+	die "no free port"
+}
+
+# run_bg NAME CMD...: runs CMD in the background with its log under DIR and
+# its pid in DIR/pids/NAME.
+run_bg() {
+	local name=$1
+	shift
+	mkdir -p "$DIR/pids" "$DIR/logs"
+	setsid "$@" >"$DIR/logs/$name.log" 2>&1 </dev/null &
+	echo $! >"$DIR/pids/$name"
+}
+
+pid_of() { cat "$DIR/pids/$1" 2>/dev/null || true; }
+
+alive() { local p; p=$(pid_of "$1"); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+
+# wait_for WHAT SECONDS CMD...: polls CMD every 0.2 s.
+wait_for() {
+	local what=$1 secs=$2 i
+	shift 2
+	for i in $(seq 1 $((secs * 5))); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	die "$what did not come up in ${secs}s (logs under $DIR/logs)"
+}
+
+# stop NAME [SECONDS]: SIGTERM, then SIGKILL after SECONDS (default 10).
+stop() {
+	local name=$1 secs=${2:-10} p i
+	p=$(pid_of "$name")
+	[ -n "$p" ] || return 0
+	if kill -0 "$p" 2>/dev/null; then
+		kill "$p" 2>/dev/null || true
+		for i in $(seq 1 $((secs * 10))); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$p" 2>/dev/null || true
+	fi
+	rm -f "$DIR/pids/$name"
+}
+
+kv() { sed -n "s/^$1=//p" "$DIR/env" 2>/dev/null | tail -n 1; }
+setkv() { echo "$1=$2" >>"$DIR/env"; }
+
+api() { # api METHOD PATH [JSON]: a request as the admin
+	local args=(-sS --fail-with-body --cacert "$DIR/pki/ca.crt" -H "Authorization: Bearer $(kv ADMIN_TOKEN)" -X "$1")
+	[ $# -ge 3 ] && args+=(-H 'Content-Type: application/json' -d "$3")
+	curl "${args[@]}" "https://127.0.0.1:$(kv API_PORT)$2"
+}
+
+start_etcd() {
+	command -v etcd >/dev/null || die "etcd missing: scripts/deps.sh installs etcd-server"
+	local client peer
+	client=$(free_port)
+	peer=$(free_port)
+	setkv ETCD_PORT "$client"
+	run_bg etcd etcd --name default --data-dir "$DIR/etcd" \
+		--listen-client-urls "http://127.0.0.1:$client" --advertise-client-urls "http://127.0.0.1:$client" \
+		--listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+		--initial-cluster "default=http://127.0.0.1:$peer" --listen-metrics-urls "http://127.0.0.1:$(free_port)"
+	wait_for etcd 30 curl -sf "http://127.0.0.1:$client/health"
+}
+
+start_certs() {
+	local d=$DIR/pki
+	mkdir -p "$d"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=pullwarden-cluster-ca" \
+		-keyout "$d/ca.key" -out "$d/ca.crt" 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=kube-apiserver" -keyout "$d/apiserver.key" -out "$d/apiserver.csr" 2>/dev/null
+	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:10.96.0.1\n' >"$d/san.ext"
+	openssl x509 -req -in "$d/apiserver.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
+		-extfile "$d/san.ext" -out "$d/apiserver.crt" 2>/dev/null
+	openssl genrsa -out "$d/sa.key" 2048 2>/dev/null
+	openssl rsa -in "$d/sa.key" -pubout -out "$d/sa.pub" 2>/dev/null
+	local admin kubelet
+	admin=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	kubelet=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	setkv ADMIN_TOKEN "$admin"
+	umask 077
+	{
+		echo "$admin,admin,admin-uid,\"system:masters\""
+		echo "$kubelet,system:node:$NODE,node-uid,\"system:nodes\""
+	} >"$d/tokens.csv"
+	setkv KUBELET_TOKEN "$kubelet"
+}
+
+kubeconfig() { # kubeconfig FILE TOKEN
+	umask 077
+	cat >"$1" <<YAML
+apiVersion: v1
+kind: Config
+clusters:
+- name: pullwarden
+  cluster:
+    server: https://127.0.0.1:$(kv API_PORT)
+    certificate-authority: $DIR/pki/ca.crt
+users:
+- name: user
+  user:
+    token: $2
+contexts:
+- name: pullwarden
+  context: {cluster: pullwarden, user: user, namespace: default}
+current-context: pullwarden
+YAML
+}
+
+start_apiserver() {
+	local bin port
+	bin=$(bash "$here/kube.sh" dir)
+	[ -x "$bin/kube-apiserver" ] || die "no $bin/kube-apiserver: bash scripts/kube.sh build kube-apiserver kubelet"
+	port=$(free_port)
+	setkv API_PORT "$port"
+	run_bg apiserver "$bin/kube-apiserver" \
+		--etcd-servers "http://127.0.0.1:$(kv ETCD_PORT)" \
+		--bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$port" \
+		--endpoint-reconciler-type none \
+		--cert-dir "$DIR/apiserver" \
+		--tls-cert-file "$DIR/pki/apiserver.crt" --tls-private-key-file "$DIR/pki/apiserver.key" \
+		--client-ca-file "$DIR/pki/ca.crt" --token-auth-file "$DIR/pki/tokens.csv" \
+		--authorization-mode Node,RBAC \
+		--service-account-issuer https://kubernetes.default.svc \
+		--service-account-key-file "$DIR/pki/sa.pub" --service-account-signing-key-file "$DIR/pki/sa.key" \
+		--service-cluster-ip-range 10.96.0.0/24
+	kubeconfig "$DIR/admin.kubeconfig" "$(kv ADMIN_TOKEN)"
+	kubeconfig "$DIR/kubelet.kubeconfig" "$(kv KUBELET_TOKEN)"
+	wait_for kube-apiserver 120 api GET /readyz
+}
+
+# start_bootstrap does what kube-controller-manager would: the default
+# ServiceAccount and the kube-root-ca.crt ConfigMap.
+start_bootstrap() {
+	wait_for "the default namespace" 30 api GET /api/v1/namespaces/default
+	api POST /api/v1/namespaces/default/serviceaccounts '{"metadata":{"name":"default"}}' >/dev/null
+	local ca
+	ca=$(sed ':a;N;$!ba;s/\n/\\n/g' "$DIR/pki/ca.crt")
+	api POST /api/v1/namespaces/default/configmaps "{\"metadata\":{\"name\":\"kube-root-ca.crt\"},\"data\":{\"ca.crt\":\"$ca\"}}" >/dev/null
+}
+
+start_registry_part() {
+	start_registry "$DIR/registry"
+	echo "$REG_PID" >"$DIR/pids/registry"
+	setkv REGISTRY "$REG_HOST"
+	go build -o "$DIR/pushsample" "$here/internal/pushsample"
+	"$DIR/pushsample" -ref "$REG_HOST/pause:3.10" -pause >/dev/null
+	"$DIR/pushsample" -ref "$REG_HOST/busybox:1" -layers 0 -busybox >/dev/null
+}
+
+# containerd_hosts HOST: plain HTTP to a loopback registry.
+containerd_hosts() {
+	mkdir -p "$DIR/containerd/certs.d/$1"
+	printf 'server = "http://%s"\n\n[host."http://%s"]\n  capabilities = ["pull", "resolve"]\n' "$1" "$1" \
+		>"$DIR/containerd/certs.d/$1/hosts.toml"
+}
+
+start_containerd() {
+	local d=$DIR/containerd
+	mkdir -p "$d/root" "$d/state" "$d/certs.d"
+	containerd_hosts "$(kv REGISTRY)"
+	cat >"$d/config.toml" <<TOML
+version = 2
+root = "$d/root"
+state = "$d/state"
+oom_score = 0
+
+[grpc]
+  address = "$d/containerd.sock"
+
+[ttrpc]
+  address = "$d/containerd.sock.ttrpc"
+
+[plugins]
+  [plugins."io.containerd.grpc.v1.cri"]
+    sandbox_image = "$(kv REGISTRY)/pause:3.10"
+    restrict_oom_score_adj = true
+    stream_server_address = "127.0.0.1"
+    stream_server_port = "0"
+    enable_selinux = false
+    [plugins."io.containerd.grpc.v1.cri".containerd]
+      snapshotter = "overlayfs"
+      default_runtime_name = "runc"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+        runtime_type = "io.containerd.runc.v2"
+        [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+          SystemdCgroup = false
+    [plugins."io.containerd.grpc.v1.cri".cni]
+      bin_dir = "$d/cni-bin"
+      conf_dir = "$d/cni-conf"
+    [plugins."io.containerd.grpc.v1.cri".registry]
+      config_path = "$d/certs.d"
+TOML
+	setkv CONTAINERD_SOCK "$d/containerd.sock"
+	run_bg containerd containerd --config "$d/config.toml"
+	wait_for containerd 30 ctr -a "$d/containerd.sock" version
+}
+
+start_kubelet() {
+	local bin d=$DIR/kubelet
+	bin=$(bash "$here/kube.sh" dir)
+	[ -x "$bin/kubelet" ] || die "no $bin/kubelet: bash scripts/kube.sh build kube-apiserver kubelet"
+	mkdir -p "$d" "$DIR/pod-logs"
+	for s in "${SYSCTLS[@]}"; do
+		echo "$s=$(sysctl -n "$s")" >>"$DIR/sysctl.saved"
+	done
+	cat >"$d/config.yaml" <<YAML
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: 127.0.0.1
+port: $(free_port)
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: $(free_port)
+containerRuntimeEndpoint: unix://$DIR/containerd/containerd.sock
+imageServiceEndpoint: unix://$DIR/containerd/containerd.sock
+cgroupDriver: cgroupfs
+failSwapOn: false
+failCgroupV1: false
+oomScoreAdj: 0
+podLogsDir: $DIR/pod-logs
+authentication:
+  anonymous: {enabled: false}
+  webhook: {enabled: false}
+  x509: {clientCAFile: $DIR/pki/ca.crt}
+authorization: {mode: AlwaysAllow}
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+evictionHard: {memory.available: "1Mi", nodefs.available: "1%", nodefs.inodesFree: "1%", imagefs.available: "1%"}
+YAML
+	run_bg kubelet "$bin/kubelet" --config "$d/config.yaml" --kubeconfig "$DIR/kubelet.kubeconfig" \
+		--root-dir "$d" --v 2
+	wait_for "node $NODE" 120 api GET "/api/v1/nodes/$NODE"
+	setkv NODE "$NODE"
+}
+
+# The KUBE-* chains and kubepods cgroups present before up are not ours.
+record_machine() {
+	{ iptables-save 2>/dev/null; ip6tables-save 2>/dev/null; } | sed -n 's/^:\(KUBE-[A-Z0-9-]*\) .*/\1/p' | sort -u >"$DIR/chains.before"
+	find /sys/fs/cgroup -maxdepth 2 -name 'kubepods*' -type d 2>/dev/null | sort >"$DIR/cgroups.before"
+}
+
+print_env() {
+	echo "export KUBECONFIG=$DIR/admin.kubeconfig"
+	echo "export REGISTRY=$(kv REGISTRY)"
+	echo "export PULLWARDEN_CLUSTER_DIR=$DIR"
+	echo "export PULLWARDEN_CLUSTER_NODE=$(kv NODE)"
+	echo "export PULLWARDEN_CLUSTER_CONTAINERD=$(kv CONTAINERD_SOCK)"
+}
+
+up() {
+	[ "$(id -u)" -eq 0 ] || die "the kubelet needs root"
+	if [ -f "$DIR/env" ]; then
+		die "a cluster is already set up in $DIR (scripts/cluster.sh down first)"
+	fi
+	mkdir -p "$DIR"
+	: >"$DIR/env"
+	trap 'up_failed' EXIT
+	record_machine
+	local part
+	for part in "${PARTS[@]}"; do
+		log "starting $part"
+		case $part in
+		registry) start_registry_part ;;
+		*) "start_$part" ;;
+		esac
+	done
+	trap - EXIT
+	print_env
+}
+
+# up_failed shows the logs of a failed start, then tears down what started.
+up_failed() {
+	local f
+	for f in "$DIR"/logs/*.log; do
+		[ -f "$f" ] || continue
+		echo "--- $f (last lines)" >&2
+		tail -n 15 "$f" >&2
+	done
+	down
+}
+
+# stop_sandboxes kills every task in containerd's k8s.io namespace (the pod
+# sandboxes and containers) and deletes them, before containerd stops.
+stop_sandboxes() {
+	local sock=$DIR/containerd/containerd.sock id
+	[ -S "$sock" ] || return 0
+	for id in $(ctr -a "$sock" -n k8s.io tasks ls -q 2>/dev/null); do
+		ctr -a "$sock" -n k8s.io tasks kill -s SIGKILL "$id" >/dev/null 2>&1 || true
+	done
+	sleep 0.5
+	for id in $(ctr -a "$sock" -n k8s.io tasks ls -q 2>/dev/null); do
+		ctr -a "$sock" -n k8s.io tasks delete -f "$id" >/dev/null 2>&1 || true
+	done
+	for id in $(ctr -a "$sock" -n k8s.io containers ls -q 2>/dev/null); do
+		ctr -a "$sock" -n k8s.io containers delete "$id" >/dev/null 2>&1 || true
+	done
+}
+
+# kill_shims ends the shims of this cluster's containerd (their command
+# line names its socket), by pid.
+kill_shims() {
+	local sock=$DIR/containerd/containerd.sock f pid
+	for f in /proc/[0-9]*/cmdline; do
+		pid=${f#/proc/}
+		pid=${pid%/cmdline}
+		{ tr '\0' ' ' <"$f"; } 2>/dev/null | grep -q -- "containerd-shim.*-address $sock " && kill -9 "$pid" 2>/dev/null || true
+	done
+}
+
+restore_machine() {
+	local line m t tool chain
+	if [ -f "$DIR/sysctl.saved" ]; then
+		while IFS= read -r line; do sysctl -qw "$line" >/dev/null || true; done <"$DIR/sysctl.saved"
+	fi
+	# Mounts under the cluster directory, deepest first.
+	for m in $(awk -v d="$DIR/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r); do
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+	done
+	for tool in iptables ip6tables; do
+		command -v "$tool" >/dev/null || continue
+		for t in filter nat mangle; do
+			for chain in $("$tool" -t "$t" -S 2>/dev/null | sed -n 's/^-N \(KUBE-[A-Z0-9-]*\)$/\1/p'); do
+				grep -qx "$chain" "$DIR/chains.before" 2>/dev/null && continue
+				# Rules that jump to it, then the chain itself.
+				"$tool" -t "$t" -S 2>/dev/null | grep -- "-j $chain\( \|$\)" | sed 's/^-A /-D /' |
+					while IFS= read -r rule; do eval "$tool -t $t $rule" 2>/dev/null || true; done
+				"$tool" -t "$t" -F "$chain" 2>/dev/null || true
+				"$tool" -t "$t" -X "$chain" 2>/dev/null || true
+			done
+		done
+	done
+	for m in $(find /sys/fs/cgroup -maxdepth 2 -name 'kubepods*' -type d 2>/dev/null); do
+		grep -qx "$m" "$DIR/cgroups.before" 2>/dev/null && continue
+		find "$m" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+	done
+}
+
+down() {
+	[ -d "$DIR" ] || { log "nothing to stop in $DIR"; return 0; }
+	local i
+	for ((i = ${#PARTS[@]} - 1; i >= 0; i--)); do
+		case ${PARTS[$i]} in
+		kubelet) stop kubelet 20 ;;
+		containerd)
+			stop_sandboxes
+			stop containerd 10
+			kill_shims
+			;;
+		apiserver) stop apiserver 10 ;; # before etcd: it may hang once etcd is gone
+		*) stop "${PARTS[$i]}" 10 ;;
+		esac
+	done
+	restore_machine
+	rm -rf --one-file-system "$DIR"
+	log "stopped; machine restored"
+}
+
+case ${1:-} in
+up) up ;;
+down) down ;;
+env) [ -f "$DIR/env" ] || die "no cluster in $DIR"; print_env ;;
+*)
+	echo "usage: $0 up|env|down" >&2
+	exit 2
+	;;
+esac
