@@ -85,6 +85,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case p == "/api/v1", p == "/api/v1/":
 		writeJSON(w, http.StatusOK, resourceList())
 		return
+	case p == BatchApplyPath:
+		h.serveBatchApply(w, r)
+		return
 	case strings.HasPrefix(p, "/openapi/"):
 		serveOpenAPI(w, r)
 		return
@@ -94,9 +97,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case !strings.HasPrefix(p, "/api/v1/"):
 		notFoundPage(w)
-		return
-	case p == BatchApplyPath:
-		h.serveBatchApply(w, r)
 		return
 	}
 	t, err := parsePath(r.URL.Path)
