@@ -147,8 +147,10 @@ func TestKillMidPullResumes(t *testing.T) {
 	// What the killed process had stored is never fetched again. (What
 	// was in flight when it died, in socket buffers and the writer's
 	// chunk, is lost; how much depends on the machine's load, so it is
-	// only bounded loosely.)
-	if want := blobSize - kept; second != want {
+	// only bounded loosely. The resumed pull may itself be cut and
+	// reconnect under load: the bytes it had in flight then, at most a
+	// copy buffer per reconnect, are fetched once more.)
+	if want := blobSize - kept; second < want || second > want+1<<20 {
 		t.Fatalf("the resumed pull fetched %d bytes; %d were stored before the kill, so %d remained", second, kept, want)
 	}
 	if lost := first - kept; lost > 16<<20 {
