@@ -246,3 +246,16 @@ func backoffGaps(attempts []time.Duration) error {
 	}
 	return nil
 }
+
+// firstSeen is when each STATUS word first showed.
+func (o *observation) firstSeen() map[string]time.Duration {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := map[string]time.Duration{}
+	for _, s := range o.statuses {
+		if _, ok := out[s.status]; !ok {
+			out[s.status] = s.at
+		}
+	}
+	return out
+}

@@ -346,6 +346,14 @@ func diffSides(t *testing.T, sc *scenario, a, k *observation, fixed time.Duratio
 	if ac, kc := a.collapsed(), k.collapsed(); !slices.Equal(ac, kc) {
 		diffs = append(diffs, fmt.Sprintf("STATUS sequence: agent %v, kubelet %v", ac, kc))
 	}
+	// When each STATUS first shows: within 6 s of each other (the sides'
+	// resync jitter), so that a status that trails by a whole sync on one
+	// side shows.
+	for w, ta := range a.firstSeen() {
+		if tk, ok := k.firstSeen()[w]; ok && (ta-tk > 6*time.Second || tk-ta > 6*time.Second) {
+			diffs = append(diffs, fmt.Sprintf("STATUS %s first shown at %v on the agent, %v on the kubelet", w, ta, tk))
+		}
+	}
 	if onlyA, onlyK := setDiff(a.waiting, k.waiting); len(onlyA)+len(onlyK) > 0 {
 		diffs = append(diffs, fmt.Sprintf("waiting: only agent %q, only kubelet %q", onlyA, onlyK))
 	}

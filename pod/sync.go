@@ -22,6 +22,10 @@ type outcome struct {
 	failed bool
 	// pullFailed: a pull was attempted and failed in this sync.
 	pullFailed bool
+	// changed: the sync created the sandbox or created, started or killed
+	// a container. The kubelet's PLEG sees that at its next relist and
+	// syncs the pod again a second later, failing or not.
+	changed bool
 	// keyring is built once per sync; missing names the imagePullSecrets
 	// that could not be read.
 	keyring credential.Keyring
@@ -65,8 +69,10 @@ func (m *Manager) sync(ctx context.Context, w *worker) time.Duration {
 	}
 	out.keyring, out.missing = m.keyring(ctx, pod)
 	if err := observeErr; err == nil {
+		hadSandbox := st.sandboxID != ""
 		err = m.ensureSandbox(ctx, pod, st)
 		observeErr = err
+		out.changed = !hadSandbox && st.sandboxID != ""
 	}
 	if observeErr != nil {
 		if ctx.Err() != nil {
@@ -89,7 +95,7 @@ func (m *Manager) sync(ctx context.Context, w *worker) time.Duration {
 	}
 	m.save()
 	delay := RelistPeriod
-	if out.failed {
+	if out.failed && !out.changed {
 		delay = m.resyncDelay()
 	}
 	return m.capAtDeadline(pod, st, delay)
@@ -160,6 +166,7 @@ func (m *Manager) syncRegular(ctx context.Context, pod *corev1.Pod, st *podState
 			// image changed is killed and started again from the new image,
 			// whatever the restart policy.
 			m.kill(ctx, pod, cs, containerPath(c.Name), reason.DefinitionChanged(c.Name))
+			out.changed = true
 			m.restart(ctx, pod, st, c, containerPath(c.Name), out)
 		case cs.exited() && shouldRestart(pod.Spec.RestartPolicy, cs.status.ExitCode):
 			m.restart(ctx, pod, st, c, containerPath(c.Name), out)
@@ -230,6 +237,7 @@ func (m *Manager) start(ctx context.Context, pod *corev1.Pod, st *podState, c *c
 		cs.last = cs.terminated()
 	}
 	cs.id, cs.attempt, cs.waiting, cs.image = id, attempt, nil, c.Image
+	out.changed = true
 	cs.status = runtime.ContainerStatus{ID: id, State: runtime.StateCreated}
 	m.cfg.Recorder.Event(pod, fieldPath, reason.TypeNormal, reason.EventCreated, reason.ContainerCreated)
 	if err := m.cfg.Runtime.StartContainer(ctx, id); err != nil {

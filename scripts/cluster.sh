@@ -383,7 +383,7 @@ restore_machine() {
 			for chain in $("$tool" -t "$t" -S 2>/dev/null | sed -n 's/^-N \(KUBE-[A-Z0-9-]*\)$/\1/p'); do
 				grep -qx "$chain" "$DIR/chains.before" 2>/dev/null && continue
 				# Rules that jump to it, then the chain itself.
-				"$tool" -t "$t" -S 2>/dev/null | grep -- "-j $chain\( \|$\)" | sed 's/^-A /-D /' |
+				{ "$tool" -t "$t" -S 2>/dev/null | grep -- "-j $chain\( \|$\)" || true; } | sed 's/^-A /-D /' |
 					while IFS= read -r rule; do eval "$tool -t $t $rule" 2>/dev/null || true; done
 				"$tool" -t "$t" -F "$chain" 2>/dev/null || true
 				"$tool" -t "$t" -X "$chain" 2>/dev/null || true
