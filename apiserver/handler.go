@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"github.com/pullwarden/pullwarden/clock"
 	"io"
 	"log/slog"
 	"net/http"
@@ -33,8 +34,8 @@ func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
 // WithVersion sets the gitVersion /version reports (default DefaultVersion).
 func WithVersion(v string) Option { return func(h *Handler) { h.version = v } }
 
-// WithNow sets the clock table ages are measured from (default time.Now).
-func WithNow(now func() time.Time) Option { return func(h *Handler) { h.now = now } }
+// WithClock sets the clock table ages are measured from (default the real clock).
+func WithClock(c clock.PassiveClock) Option { return func(h *Handler) { h.now = c.Now } }
 
 // DefaultVersion is the Kubernetes version whose API this serves.
 const DefaultVersion = "v1.37.2-pullwarden"

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"github.com/pullwarden/pullwarden/clock"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,7 +75,7 @@ spec:
 func TestRealKubectl(t *testing.T) {
 	t.Parallel()
 	now := time.Now().Add(time.Hour).Truncate(time.Second) // ages of 60m
-	kubeconfig, pki, url, store := serveTLS(t, WithNow(func() time.Time { return now }))
+	kubeconfig, pki, url, store := serveTLS(t, WithClock(clock.NewFake(now)))
 	k := newKubectl(t, kubeconfig)
 	ctx := t.Context()
 

@@ -3,6 +3,7 @@ package diagnose
 import (
 	"context"
 	"fmt"
+	"github.com/pullwarden/pullwarden/clock"
 	"net"
 	"strings"
 	"sync"
@@ -26,8 +27,8 @@ type Options struct {
 	Resolver Resolver
 	// Dial opens the TCP probe; default a net.Dialer.
 	Dial DialFunc
-	// Now reads the clock; default time.Now.
-	Now func() time.Time
+	// Clock reads the time; default the real clock.
+	Clock clock.PassiveClock
 	// StepTimeout bounds DNS, TCP and /v2/; default DefaultStepTimeout.
 	StepTimeout time.Duration
 }
@@ -55,8 +56,8 @@ func New(o Options) *Checker {
 		d := &net.Dialer{}
 		o.Dial = d.DialContext
 	}
-	if o.Now == nil {
-		o.Now = time.Now
+	if o.Clock == nil {
+		o.Clock = clock.Real()
 	}
 	if o.StepTimeout <= 0 {
 		o.StepTimeout = DefaultStepTimeout

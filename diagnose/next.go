@@ -51,7 +51,7 @@ func (c *Checker) next(r *run, req Request) {
 		}
 		w := Window(k.Failures)
 		at := k.LastFailure.Add(w)
-		in := at.Sub(c.opts.Now())
+		in := at.Sub(c.opts.Clock.Now())
 		when := "now (at its next sync, within about 10s)"
 		if in > 0 {
 			when = fmt.Sprintf("at %s (in %s)", at.UTC().Format("15:04:05 UTC"), seconds(in))

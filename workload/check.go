@@ -3,6 +3,7 @@ package workload
 import (
 	"context"
 	"fmt"
+	"github.com/pullwarden/pullwarden/clock"
 	"strings"
 	"time"
 
@@ -50,8 +51,8 @@ type CheckOptions struct {
 	MaxRetryAfter time.Duration
 	// Sleep waits; default a timer that ends with ctx.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Now reads the clock; default time.Now.
-	Now func() time.Time
+	// Clock reads the time; default the real clock.
+	Clock clock.PassiveClock
 }
 
 // Row is one image of one workload.
@@ -168,8 +169,8 @@ func checkDefaults(set *Set, o CheckOptions) CheckOptions {
 			}
 		}
 	}
-	if o.Now == nil {
-		o.Now = time.Now
+	if o.Clock == nil {
+		o.Clock = clock.Real()
 	}
 	return o
 }

@@ -133,6 +133,8 @@ type fakeTime struct {
 
 func (f *fakeTime) Now() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.now }
 
+func (f *fakeTime) Since(t time.Time) time.Duration { return f.Now().Sub(t) }
+
 func (f *fakeTime) Sleep(_ context.Context, d time.Duration) error {
 	f.mu.Lock()
 	f.slept = append(f.slept, d)
@@ -151,7 +153,7 @@ func TestCheckHonoursRetryAfter(t *testing.T) {
 		t.Fatal(err)
 	}
 	ft := &fakeTime{now: time.Unix(1_800_000_000, 0)}
-	rep, err := workload.Check(t.Context(), set, workload.CheckOptions{Checker: newChecker(), Sleep: ft.Sleep, Now: ft.Now})
+	rep, err := workload.Check(t.Context(), set, workload.CheckOptions{Checker: newChecker(), Sleep: ft.Sleep, Clock: ft})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func (g *gates) wait(ctx context.Context, host string) error {
 	g.mu.Lock()
 	until := g.until[host]
 	g.mu.Unlock()
-	if d := until.Sub(g.o.Now()); d > 0 {
+	if d := until.Sub(g.o.Clock.Now()); d > 0 {
 		return g.o.Sleep(ctx, d)
 	}
 	return nil
@@ -47,7 +47,7 @@ func (g *gates) wait(ctx context.Context, host string) error {
 func (g *gates) hold(host string, d time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if t := g.o.Now().Add(d); t.After(g.until[host]) {
+	if t := g.o.Clock.Now().Add(d); t.After(g.until[host]) {
 		g.until[host] = t
 	}
 }

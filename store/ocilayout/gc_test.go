@@ -1,9 +1,9 @@
 package ocilayout
 
 import (
+	"github.com/pullwarden/pullwarden/clock"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,24 +12,11 @@ import (
 	"github.com/pullwarden/pullwarden/store/storetest"
 )
 
-// clock is a settable test clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func TestGCIngestsAndTemps(t *testing.T) {
 	t.Parallel()
-	clk := &clock{now: time.Now()}
+	clk := clock.NewFake(time.Now())
 	dir := t.TempDir()
-	s := openTest(t, dir, WithClock(clk.Now), WithIngestExpiry(time.Hour))
+	s := openTest(t, dir, WithClock(clk), WithIngestExpiry(time.Hour))
 	ctx := t.Context()
 
 	stale := storetest.Descriptor(types.OCILayer, storetest.RandomBytes(5000))
@@ -73,7 +60,7 @@ func TestGCIngestsAndTemps(t *testing.T) {
 		t.Errorf("GC removed a fresh temp file %s beside the ingests: %v", temps[2], err)
 	}
 
-	clk.Add(2 * time.Hour)
+	clk.Step(2 * time.Hour)
 	res, err = s.GC(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -127,15 +114,15 @@ func TestGCRemovesDeadLeases(t *testing.T) {
 // again by Writer under the lease survives GC.
 func TestLeaseProtectsReusedBlob(t *testing.T) {
 	t.Parallel()
-	clk := &clock{now: time.Now()}
-	s := openTest(t, t.TempDir(), WithClock(clk.Now))
+	clk := clock.NewFake(time.Now())
+	s := openTest(t, t.TempDir(), WithClock(clk))
 	ctx := t.Context()
 	data := []byte("old layer")
 	d, err := storetest.WriteBlob(ctx, s, types.OCILayer, data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk.Add(time.Hour)
+	clk.Step(time.Hour)
 	release, err := s.Lease(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package ocilayout
 
 import (
+	"github.com/pullwarden/pullwarden/clock"
 	"io"
 	"log/slog"
 	"os"
@@ -47,10 +48,10 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithClock sets the clock used for image creation times, lease starts,
 // blob commit times and ingest expiry (default: time.Now).
-func WithClock(now func() time.Time) Option {
+func WithClock(c clock.PassiveClock) Option {
 	return func(o *options) {
-		if now != nil {
-			o.now = now
+		if c != nil {
+			o.now = c.Now
 		}
 	}
 }
