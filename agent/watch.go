@@ -19,7 +19,7 @@ import (
 // podRunner is what the pod watcher drives: *pod.Manager.
 type podRunner interface {
 	Update(ctx context.Context, p *corev1.Pod)
-	Remove(ctx context.Context, uid types.UID)
+	RemovePod(ctx context.Context, uid types.UID, deleted *corev1.Pod)
 }
 
 // podWatcher feeds the pod manager from the object store with an
@@ -33,7 +33,7 @@ type podWatcher struct {
 	scheduler *event.Recorder
 	node      string
 	// remove runs a removal in the background (the agent counts them).
-	remove func(uid types.UID)
+	remove func(uid types.UID, deleted *corev1.Pod)
 	// watch opens a watch; default objects.Store.Watch.
 	watch func(ctx context.Context, rv string) (<-chan objects.Event, error)
 	// seen maps the UIDs given to pods to the fingerprint last given.
@@ -42,17 +42,17 @@ type podWatcher struct {
 
 func (a *Agent) watchPods(ctx context.Context) error {
 	w := &podWatcher{objects: a.objects, pods: a.pods, scheduler: a.scheduler, node: a.cfg.NodeName,
-		remove: func(uid types.UID) { a.removeInBackground(ctx, uid) }}
+		remove: func(uid types.UID, deleted *corev1.Pod) { a.removeInBackground(ctx, uid, deleted) }}
 	return w.run(ctx)
 }
 
 // removeInBackground removes a pod's containers without holding up the
 // watch; Run waits for every removal before it returns.
-func (a *Agent) removeInBackground(ctx context.Context, uid types.UID) {
+func (a *Agent) removeInBackground(ctx context.Context, uid types.UID, deleted *corev1.Pod) {
 	a.removals.Add(1)
 	go func() {
 		defer a.removals.Done()
-		a.pods.Remove(context.WithoutCancel(ctx), uid)
+		a.pods.RemovePod(context.WithoutCancel(ctx), uid, deleted)
 	}()
 }
 
@@ -103,7 +103,7 @@ func (w *podWatcher) relist(ctx context.Context) (string, error) {
 	for uid := range w.seen {
 		if !live[uid] {
 			delete(w.seen, uid)
-			w.remove(uid)
+			w.remove(uid, nil)
 		}
 	}
 	return rv, nil
@@ -120,7 +120,7 @@ func (w *podWatcher) handle(ctx context.Context, ev objects.Event) {
 	case watch.Deleted:
 		if _, known := w.seen[p.UID]; known {
 			delete(w.seen, p.UID)
-			w.remove(p.UID)
+			w.remove(p.UID, p)
 		}
 	}
 }

@@ -29,7 +29,7 @@ func (r *recordingPods) Update(_ context.Context, p *corev1.Pod) {
 	r.updated = append(r.updated, p.Name)
 }
 
-func (r *recordingPods) Remove(_ context.Context, uid types.UID) {
+func (r *recordingPods) RemovePod(_ context.Context, uid types.UID, _ *corev1.Pod) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.removed = append(r.removed, uid)
@@ -71,7 +71,7 @@ func TestWatcherRemovesPodsDeletedWhileNotWatching(t *testing.T) {
 	w := &podWatcher{
 		objects: s, pods: pods, node: "node1",
 		scheduler: event.NewRecorder(event.Options{Sink: event.NewMemory(), Component: "default-scheduler"}),
-		remove:    func(uid types.UID) { pods.Remove(ctx, uid) },
+		remove:    func(uid types.UID, deleted *corev1.Pod) { pods.RemovePod(ctx, uid, deleted) },
 		watch: func(ctx context.Context, _ string) (<-chan objects.Event, error) {
 			out, brk := make(chan objects.Event), make(chan struct{})
 			go func() {

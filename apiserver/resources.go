@@ -86,7 +86,12 @@ func (h *Handler) serveItem(w http.ResponseWriter, r *http.Request, t target) {
 	case http.MethodPatch:
 		h.servePatch(w, r, t)
 	case http.MethodDelete:
-		obj, err := h.store.Delete(ctx, t.kind, t.namespace, t.name)
+		opts, err := deleteOptions(r)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		obj, err := h.store.Delete(ctx, t.kind, t.namespace, t.name, opts...)
 		if err != nil {
 			writeError(w, err)
 			return

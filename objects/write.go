@@ -210,7 +210,23 @@ func same(a, b manifest.Object) bool {
 // Delete removes an object at once and returns it, with the resourceVersion
 // of the deletion. Deleting a namespace deletes everything in it; the
 // "default" namespace may not be deleted.
-func (s *Store) Delete(ctx context.Context, k manifest.Kind, namespace, name string) (manifest.Object, error) {
+// DeleteOption changes the object a Delete removes, as the watchers see it
+// in the DELETED event and the caller gets it back.
+type DeleteOption func(obj manifest.Object, now time.Time)
+
+// WithGracePeriod records a grace period the deleting client asked for
+// (kubectl delete --grace-period), as the API server does: the object's
+// deletionGracePeriodSeconds and deletionTimestamp. The node then stops its
+// containers within that period instead of the pod's own.
+func WithGracePeriod(seconds int64) DeleteOption {
+	return func(obj manifest.Object, now time.Time) {
+		obj.SetDeletionGracePeriodSeconds(&seconds)
+		ts := metav1.NewTime(now.Add(time.Duration(seconds) * time.Second))
+		obj.SetDeletionTimestamp(&ts)
+	}
+}
+
+func (s *Store) Delete(ctx context.Context, k manifest.Kind, namespace, name string, opts ...DeleteOption) (manifest.Object, error) {
 	if !k.Namespaced {
 		namespace = ""
 	}
@@ -219,7 +235,11 @@ func (s *Store) Delete(ctx context.Context, k manifest.Kind, namespace, name str
 		if k.Name == manifest.Namespace.Name && name == manifest.DefaultNamespace {
 			return apierrors.NewForbidden(k.GroupResource(), name, errors.New("this namespace may not be deleted"))
 		}
-		obj, err := deleteTx(tx, k, namespace, name, events)
+		obj, err := deleteTx(tx, k, namespace, name, events, func(obj manifest.Object) {
+			for _, o := range opts {
+				o(obj, s.now())
+			}
+		})
 		if err != nil {
 			return err
 		}
@@ -241,7 +261,7 @@ func (s *Store) Delete(ctx context.Context, k manifest.Kind, namespace, name str
 				names = append(names, string(kk[len(prefix):]))
 			}
 			for _, n := range names {
-				if _, err := deleteTx(tx, nk, name, n, events); err != nil {
+				if _, err := deleteTx(tx, nk, name, n, events, nil); err != nil {
 					return err
 				}
 			}
@@ -251,7 +271,7 @@ func (s *Store) Delete(ctx context.Context, k manifest.Kind, namespace, name str
 	return deleted, err
 }
 
-func deleteTx(tx *bolt.Tx, k manifest.Kind, namespace, name string, events *[]Event) (manifest.Object, error) {
+func deleteTx(tx *bolt.Tx, k manifest.Kind, namespace, name string, events *[]Event, mutate func(manifest.Object)) (manifest.Object, error) {
 	obj, err := getTx(tx, k, namespace, name)
 	if err != nil || obj == nil {
 		return nil, err
@@ -264,6 +284,9 @@ func deleteTx(tx *bolt.Tx, k manifest.Kind, namespace, name string, events *[]Ev
 		return nil, err
 	}
 	obj.SetResourceVersion(rv)
+	if mutate != nil {
+		mutate(obj)
+	}
 	record(events, watch.Deleted, obj)
 	return obj, nil
 }

@@ -23,8 +23,13 @@ import (
 //     annotations: nothing to do on the node; the grace period is read when
 //     a container is stopped.
 
-// gracePeriod is the pod's terminationGracePeriodSeconds (default 30 s).
+// gracePeriod is the grace period the deletion asked for
+// (deletionGracePeriodSeconds, kubectl delete --grace-period), else the pod's
+// terminationGracePeriodSeconds (default 30 s).
 func gracePeriod(pod *corev1.Pod) time.Duration {
+	if pod.DeletionGracePeriodSeconds != nil {
+		return time.Duration(*pod.DeletionGracePeriodSeconds) * time.Second
+	}
 	if pod.Spec.TerminationGracePeriodSeconds != nil {
 		return time.Duration(*pod.Spec.TerminationGracePeriodSeconds) * time.Second
 	}

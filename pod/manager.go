@@ -186,6 +186,13 @@ func (m *Manager) Update(ctx context.Context, p *corev1.Pod) {
 // Remove stops a pod: its pulls are canceled, its containers stopped and
 // its sandbox removed. It returns when that is done.
 func (m *Manager) Remove(ctx context.Context, uid types.UID) {
+	m.RemovePod(ctx, uid, nil)
+}
+
+// RemovePod is Remove for a pod whose deletion asked for a grace period
+// (deleted.DeletionGracePeriodSeconds): its containers are stopped within
+// that period instead of the pod's own. deleted may be nil.
+func (m *Manager) RemovePod(ctx context.Context, uid types.UID, deleted *corev1.Pod) {
 	m.mu.Lock()
 	w, ok := m.workers[uid]
 	delete(m.workers, uid)
@@ -206,6 +213,9 @@ func (m *Manager) Remove(ctx context.Context, uid types.UID) {
 	m.mu.Unlock()
 
 	w.stop()
+	if deleted != nil && deleted.DeletionGracePeriodSeconds != nil {
+		w.setDeletionGrace(*deleted.DeletionGracePeriodSeconds)
+	}
 	m.teardown(ctx, w)
 	m.pulls.ResetPrefix(string(uid) + "_")
 	m.forgetCrashes(w.current())

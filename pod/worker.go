@@ -38,6 +38,14 @@ func (w *worker) update(p *corev1.Pod) {
 	w.poke()
 }
 
+// setDeletionGrace records the grace period a deletion asked for; the
+// teardown that follows reads it through gracePeriod.
+func (w *worker) setDeletionGrace(seconds int64) {
+	w.mu.Lock()
+	w.pod.DeletionGracePeriodSeconds = &seconds
+	w.mu.Unlock()
+}
+
 func (w *worker) current() *corev1.Pod {
 	w.mu.Lock()
 	defer w.mu.Unlock()
