@@ -37,7 +37,7 @@ func Load(ctx context.Context, s store.Store, ref string, img v1.Image) (store.I
 		if err != nil {
 			return store.Image{}, err
 		}
-		if err := writeBlob(ctx, s, desc, l.Compressed); err != nil {
+		if err := WriteBlob(ctx, s, desc, l.Compressed); err != nil {
 			return store.Image{}, fmt.Errorf("layer %s: %w", desc.Digest, err)
 		}
 	}
@@ -96,14 +96,14 @@ func layerDescriptor(l v1.Layer) (v1.Descriptor, error) {
 }
 
 func writeBytes(ctx context.Context, s store.Store, d v1.Hash, b []byte) error {
-	return writeBlob(ctx, s, v1.Descriptor{Digest: d, Size: int64(len(b))}, func() (io.ReadCloser, error) {
+	return WriteBlob(ctx, s, v1.Descriptor{Digest: d, Size: int64(len(b))}, func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(b)), nil
 	})
 }
 
-// writeBlob writes one blob unless the store has it; the store verifies
-// size and digest at Commit.
-func writeBlob(ctx context.Context, s store.Store, desc v1.Descriptor, open func() (io.ReadCloser, error)) error {
+// WriteBlob writes one blob unless the store has it, starting over any
+// partial write; the store verifies size and digest at Commit.
+func WriteBlob(ctx context.Context, s store.Store, desc v1.Descriptor, open func() (io.ReadCloser, error)) error {
 	w, err := s.Writer(ctx, desc)
 	if errors.Is(err, store.ErrAlreadyExists) {
 		return nil
