@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/pullwarden/pullwarden/cause"
@@ -35,7 +37,7 @@ func (c *Client) retry(ctx context.Context, t target, what string, op func(ctx c
 		if ctx.Err() != nil {
 			return t.classify(ctx.Err(), what)
 		}
-		if !cause.Retryable(last) {
+		if !cause.Retryable(last) || nobodyThere(err) {
 			return last
 		}
 		if last.RetryAfter > c.opts.MaxRetryAfter {
@@ -67,6 +69,17 @@ func (c *Client) retry(ctx context.Context, t target, what string, op func(ctx c
 			return t.classify(err, what)
 		}
 	}
+}
+
+// nobodyThere reports a failure where no registry answered at all: the
+// connection was refused or the host name does not resolve. Retrying within
+// the pull cannot help for seconds, and containerd (so the kubelet) reports
+// it at once: the attempt ends, and the caller's backoff (the kubelet's, or
+// the image manager's retry policy) decides when to try again. A registry
+// that accepts the connection and then does not answer is retried here.
+func nobodyThere(err error) bool {
+	var dns *net.DNSError
+	return errors.Is(err, syscall.ECONNREFUSED) || (errors.As(err, &dns) && dns.IsNotFound)
 }
 
 // progressed marks the failure of an attempt that moved its transfer on by
