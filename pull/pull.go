@@ -19,6 +19,7 @@ import (
 	"github.com/pullwarden/pullwarden/clock"
 	"github.com/pullwarden/pullwarden/credential"
 	"github.com/pullwarden/pullwarden/policy"
+	"github.com/pullwarden/pullwarden/recheck"
 	"github.com/pullwarden/pullwarden/reference"
 	"github.com/pullwarden/pullwarden/registry"
 	"github.com/pullwarden/pullwarden/store"
@@ -92,6 +93,13 @@ type Puller struct {
 
 	mu       sync.Mutex
 	inflight map[string]*flight
+
+	// Retry policy (retry.go).
+	retryOpts    RetryOptions
+	rechecks     *recheck.Schedule[checkKey]
+	holdMu       sync.Mutex
+	holds        map[string]*hold
+	recheckCreds map[checkKey]credential.Credential
 }
 
 // Option configures a Puller.
@@ -130,6 +138,16 @@ func New(s store.Store, f Fetcher, opts ...Option) *Puller {
 		p.records = NewMemoryRecords()
 	}
 	p.intents = map[string]int{}
+	if p.retryOpts.Policy == "" {
+		p.retryOpts.Policy = RetrySmart
+	}
+	ro := p.retryOpts.Recheck
+	if c, ok := p.clock.(clock.Clock); ok && ro.Clock == nil {
+		ro.Clock = c
+	}
+	p.rechecks = recheck.New[checkKey](ro)
+	p.holds = map[string]*hold{}
+	p.recheckCreds = map[checkKey]credential.Credential{}
 	return p
 }
 

@@ -154,3 +154,18 @@ func InitStatus(r string) string {
 func InitProgress(done, total int) string {
 	return fmt.Sprintf("%s%d/%d", StatusInitPrefix, done, total)
 }
+
+// WaitingForFix is the ImagePullBackOff waiting message of the smart retry
+// policy: the kubelet's `Back-off pulling image "X"` prefix, then the cause,
+// the failure, what fixes it and when pullwarden looks again:
+// `Back-off pulling image "X": TagNotFound: <message>; fix: <hint>; <next>`.
+func WaitingForFix(image, causeReason, message, hint, next string) string {
+	return fmt.Sprintf("%s: %s: %s; fix: %s; %s", BackOffPulling(image), causeReason, message, hint, next)
+}
+
+// PullRetried is the Normal/PullRetried event message: a pull waiting on a
+// fix is retried now because of trigger ("the tag was found by a re-check",
+// "retry requested", ...).
+func PullRetried(image, trigger string) string {
+	return fmt.Sprintf("Retrying image %q now: %s", image, trigger)
+}
