@@ -230,6 +230,12 @@ type fixture struct {
 	storeDir string
 	// wrap, when set, wraps the image store the puller uses.
 	wrap func(store.Store) store.Store
+	// retry is the puller's retry policy: the kubelet's unless a test
+	// sets it before newManager.
+	retry  pull.RetryPolicy
+	puller *pull.Puller
+	// regOpts configure the registry client.
+	regOpts registry.Options
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -257,7 +263,12 @@ func (f *fixture) newManager() *Manager {
 	if f.wrap != nil {
 		st = f.wrap(s)
 	}
-	puller := pull.New(st, registry.New(registry.Options{}), pull.WithClock(f.clk))
+	if f.retry == "" {
+		f.retry = pull.RetryKubelet
+	}
+	puller := pull.New(st, registry.New(f.regOpts), pull.WithClock(f.clk),
+		pull.WithRetry(pull.RetryOptions{Policy: f.retry, OnRetry: func(r pull.Retried) { f.m.Retried(r) }}))
+	f.puller = puller
 	rec := event.NewRecorder(event.Options{Sink: f.events, Host: "node1", Clock: f.clk})
 	m, err := New(Config{
 		NodeName: "node1", NodeIP: "127.0.0.1",

@@ -22,6 +22,9 @@ type outcome struct {
 	failed bool
 	// keyring is built once per sync, when the first image is needed.
 	keyring credential.Keyring
+	// retryAt is the earliest time the smart retry policy lets a failed
+	// pull run again (zero: none given).
+	retryAt time.Time
 }
 
 // sync brings one pod one step closer to its spec and writes its status. It
@@ -60,7 +63,11 @@ func (m *Manager) sync(ctx context.Context, w *worker) time.Duration {
 	m.save()
 	switch {
 	case out.failed:
-		return m.resyncDelay()
+		d := m.resyncDelay()
+		if !out.retryAt.IsZero() {
+			d = min(d, max(out.retryAt.Sub(m.cfg.Clock.Now()), time.Millisecond))
+		}
+		return d
 	case pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed:
 		return 0
 	default:
@@ -174,10 +181,13 @@ func (m *Manager) restart(ctx context.Context, pod *corev1.Pod, st *podState, c 
 // starts the container. Failures become the container's waiting state.
 func (m *Manager) start(ctx context.Context, pod *corev1.Pod, st *podState, c *corev1.Container, fieldPath string, out *outcome) {
 	cs := st.ctr(c.Name)
-	image, why, msg := m.ensureImage(ctx, pod, c, fieldPath, out.keyring)
+	image, why, msg, retryAt := m.ensureImage(ctx, pod, c, fieldPath, out.keyring)
 	if why != "" {
 		if ctx.Err() != nil {
 			return
+		}
+		if !retryAt.IsZero() && (out.retryAt.IsZero() || retryAt.Before(out.retryAt)) {
+			out.retryAt = retryAt
 		}
 		cs.waiting = &corev1.ContainerStateWaiting{Reason: why, Message: msg}
 		m.cfg.Recorder.Event(pod, fieldPath, reason.TypeWarning, reason.EventFailed, reason.ErrorReason(why))

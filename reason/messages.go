@@ -169,3 +169,9 @@ func WaitingForFix(image, causeReason, message, hint, next string) string {
 func PullRetried(image, trigger string) string {
 	return fmt.Sprintf("Retrying image %q now: %s", image, trigger)
 }
+
+// PullsRetried is the PullRetried message when no particular image was
+// held (`pullwarden retry pod` on a pod in the kubelet's backoff).
+func PullsRetried(trigger string) string {
+	return "Retrying image pulls now: " + trigger
+}
