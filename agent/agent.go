@@ -49,6 +49,8 @@ type Agent struct {
 	// slots and verifier are the image manager's settings, checked in Start.
 	slots    int
 	verifier *policy.Verifier
+	// notifyListener is the push-notification endpoint's (nil: none).
+	notifyListener net.Listener
 }
 
 // Start locks the data directory, opens the database, connects to (or
@@ -114,8 +116,13 @@ func (a *Agent) start(ctx context.Context) error {
 		return err
 	}
 	client := registry.New(registry.Options{Insecure: cfg.Insecure, Logger: cfg.Logger})
+	retryPolicy, err := pull.ParseRetryPolicy(cfg.RetryPolicy)
+	if err != nil {
+		return err
+	}
 	a.puller = pull.New(a.store, client, pull.WithLogger(cfg.Logger), pull.WithClock(cfg.Clock), pull.WithMaxParallelPulls(a.slots),
-		pull.WithCredentialVerification(a.verifier), pull.WithPullRecords(records))
+		pull.WithCredentialVerification(a.verifier), pull.WithPullRecords(records),
+		pull.WithRetry(pull.RetryOptions{Policy: retryPolicy, OnRetry: a.retried}))
 	if _, err := a.puller.Pull(ctx, pull.Request{Image: cfg.PauseImage, Policy: policy.IfNotPresent}); err != nil {
 		return fmt.Errorf("pause image %s: %w", cfg.PauseImage, err)
 	}
@@ -136,6 +143,9 @@ func (a *Agent) start(ctx context.Context) error {
 		State: objs, Logger: cfg.Logger,
 	}); err != nil {
 		return err
+	}
+	if err := a.listenNotify(); err != nil {
+		return fmt.Errorf("push notifications: %w", err)
 	}
 	if a.listener, err = apiserver.Listen(cfg.Listen); err != nil {
 		return err
@@ -180,6 +190,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	go func() { watched <- a.watchPods(ctx) }()
 	housekept := make(chan error, 1)
 	go func() { housekept <- a.housekeeping(ctx) }()
+	retrying := make(chan struct{})
+	go func() { a.runRetry(ctx); close(retrying) }()
+	defer func() { <-retrying }()
 	var err error
 	pending := 3
 	select {
@@ -243,4 +256,12 @@ func (a *Agent) DeletePod(ctx context.Context, namespace, name string) error {
 	}
 	a.pods.Remove(ctx, obj.GetUID())
 	return nil
+}
+
+// retried hands the image manager's releases to the pod manager (which
+// may not exist yet while the pause image is pulled).
+func (a *Agent) retried(r pull.Retried) {
+	if a.pods != nil {
+		a.pods.Retried(r)
+	}
 }

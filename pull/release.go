@@ -139,3 +139,10 @@ func (p *Puller) Holds() map[string]Hold {
 	}
 	return out
 }
+
+// RetryHeld releases the holds that pod uid waits on (for every pod
+// waiting on them) and reports how many; nothing else changes. A changed
+// secret or service account of the pod calls it.
+func (p *Puller) RetryHeld(uid string, trig Trigger) int {
+	return p.release(trig, func(_ string, h *hold) bool { return h.waiters[uid] })
+}
