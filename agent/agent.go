@@ -180,7 +180,7 @@ func (a *Agent) Objects() *objects.Store { return a.objects }
 func (a *Agent) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	h := apiserver.New(a.objects, apiserver.WithLogs(logSource{a}), apiserver.WithLogger(a.cfg.Logger))
+	h := apiserver.New(a.objects, apiserver.WithLogs(logSource{a}), apiserver.WithLogger(a.cfg.Logger), apiserver.WithRetrier(podRetrier{a.puller}))
 	served := make(chan error, 1)
 	go func() { served <- apiserver.Serve(ctx, a.listener, h) }()
 	if err := a.removeOrphans(ctx); err != nil {

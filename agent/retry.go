@@ -145,3 +145,8 @@ func (a *Agent) NotifyAddress() string {
 	}
 	return a.notifyListener.Addr().String()
 }
+
+// podRetrier is the API's `retry` over the image manager.
+type podRetrier struct{ p *pull.Puller }
+
+func (r podRetrier) RetryPod(uid string) { r.p.RetryWaiter(uid, pull.TriggerManual) }

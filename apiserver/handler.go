@@ -42,6 +42,7 @@ type Handler struct {
 	logs    LogSource
 	log     *slog.Logger
 	version string
+	retrier Retrier
 }
 
 // New returns the API handler over store.
@@ -83,6 +84,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case BatchApplyPath:
 		h.serveBatchApply(w, r)
+		return
+	case RetryPath:
+		h.serveRetry(w, r)
 		return
 	}
 	t, err := parsePath(r.URL.Path)

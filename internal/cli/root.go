@@ -87,6 +87,7 @@ a person can act on.`,
 		newLogsCmd(g),
 		newRunPodCmd(g),
 		newResetCmd(g),
+		newRetryCmd(g),
 	)
 	return root
 }
