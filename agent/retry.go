@@ -150,3 +150,41 @@ func (a *Agent) NotifyAddress() string {
 type podRetrier struct{ p *pull.Puller }
 
 func (r podRetrier) RetryPod(uid string) { r.p.RetryWaiter(uid, pull.TriggerManual) }
+
+// probeRegistry asks host whether it answers again: a GET of /v2/ (plain
+// HTTP for loopback and --insecure-registry hosts, else verified HTTPS);
+// any HTTP answer, 401 included, means it is back.
+func (a *Agent) probeRegistry(ctx context.Context, host string) error {
+	scheme := "https"
+	if isLoopbackHost(host) || slices.Contains(a.cfg.Insecure, host) {
+		scheme = "http"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, scheme+"://"+host+"/v2/", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := probeClient.Do(req)
+	if err != nil {
+		return err
+	}
+	return resp.Body.Close()
+}
+
+var probeClient = &http.Client{
+	// A redirect or token endpoint is not needed to know the host answers.
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+func isLoopbackHost(hostport string) bool {
+	h, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		h = hostport
+	}
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}

@@ -97,6 +97,7 @@ type Puller struct {
 	// Retry policy (retry.go).
 	retryOpts    RetryOptions
 	rechecks     *recheck.Schedule[checkKey]
+	probes       *recheck.Schedule[string]
 	holdMu       sync.Mutex
 	holds        map[string]*hold
 	recheckCreds map[checkKey]credential.Credential
@@ -146,6 +147,14 @@ func New(s store.Store, f Fetcher, opts ...Option) *Puller {
 		ro.Clock = c
 	}
 	p.rechecks = recheck.New[checkKey](ro)
+	po := p.retryOpts.Probes
+	if po.Initial == 0 && po.Max == 0 {
+		po = recheck.Probe()
+	}
+	if c, ok := p.clock.(clock.Clock); ok && po.Clock == nil {
+		po.Clock = c
+	}
+	p.probes = recheck.New[string](po)
 	p.holds = map[string]*hold{}
 	p.recheckCreds = map[checkKey]credential.Credential{}
 	return p

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/pullwarden/pullwarden/cause"
 	"github.com/pullwarden/pullwarden/reference"
 )
 
@@ -22,7 +23,26 @@ type Resolver interface {
 // the shared schedule, whatever the number of pods waiting on it. When the
 // registry has the image, the hold is released (OnRetry, TriggerRecheck).
 // Without a Resolver (a Fetcher that cannot HEAD) it only waits for ctx.
+//
+// With RetryOptions.Probe it also probes the hosts of images held for
+// RegistryUnreachable; the first answer releases them all.
 func (p *Puller) RunRechecks(ctx context.Context) error {
+	if probe := p.retryOpts.Probe; probe != nil {
+		go func() {
+			_ = p.probes.Run(ctx, func(ctx context.Context, host string, waiters []string) {
+				if probe(ctx, host) != nil {
+					return
+				}
+				for _, w := range waiters {
+					p.probes.Unregister(host, w)
+				}
+				p.release(TriggerRegistryBack, func(img string, h *hold) bool {
+					ref, err := reference.Parse(img)
+					return err == nil && h.cause == cause.RegistryUnreachable && strings.EqualFold(ref.Registry(), host)
+				})
+			})
+		}()
+	}
 	res, ok := p.fetcher.(Resolver)
 	if !ok {
 		<-ctx.Done()

@@ -1,6 +1,7 @@
 package pull
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -90,6 +91,15 @@ type RetryOptions struct {
 	// Rand returns numbers in [0, 1) for the transient jitter (default
 	// math/rand/v2.Float64).
 	Rand func() float64
+	// Probe, when set, asks a registry host whether it answers again (a
+	// GET of /v2/; any HTTP answer counts). An image held for
+	// RegistryUnreachable has its host probed on Probes' schedule; the
+	// first success releases every image held on that host
+	// (TriggerRegistryBack).
+	Probe func(ctx context.Context, host string) error
+	// Probes is the schedule of the probe (default recheck.Probe():
+	// 500ms growing to 5s, jittered).
+	Probes recheck.Options
 }
 
 // WithRetry configures the retry policy (default: smart, 2 s to 30 s
@@ -189,6 +199,10 @@ func (p *Puller) failed(ref reference.Reference, ring credential.Keyring, waiter
 		for w := range h.waiters {
 			p.rechecks.Register(h.check, w)
 		}
+	case c == cause.RegistryUnreachable && p.retryOpts.Probe != nil:
+		h.n++
+		h.until = p.clock.Now().Add(p.transientDelay(h.n))
+		p.probes.Register(ref.Registry(), image)
 	case c == cause.RateLimited && cause.RetryAfterOf(err) > 0:
 		h.until = p.clock.Now().Add(cause.RetryAfterOf(err))
 	default:

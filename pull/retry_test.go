@@ -1,11 +1,13 @@
 package pull
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,8 +16,8 @@ import (
 	"github.com/pullwarden/pullwarden/internal/faultproxy"
 	"github.com/pullwarden/pullwarden/internal/testimage"
 	"github.com/pullwarden/pullwarden/internal/testregistry"
-	"github.com/pullwarden/pullwarden/recheck"
 	"github.com/pullwarden/pullwarden/reason"
+	"github.com/pullwarden/pullwarden/recheck"
 	"github.com/pullwarden/pullwarden/registry"
 	"github.com/pullwarden/pullwarden/store/ocilayout"
 )
@@ -271,5 +273,59 @@ func TestRetryTriggers(t *testing.T) {
 	}
 	if len(got[2].Waiters) != 2 || got[3].Waiters[0] != "nobody" {
 		t.Fatalf("retry pod: %v", got[2:])
+	}
+}
+
+// TestRegistryBackProbe: an image held because its registry does not
+// answer has its host probed (500ms, then growing); the first answer
+// releases the pods at once.
+func TestRegistryBackProbe(t *testing.T) {
+	t.Parallel()
+	var up atomic.Bool
+	probed := make(chan string, 10)
+	s, err := ocilayout.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clock.NewFake(time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC))
+	released := make(chan Retried, 1)
+	pl := New(s, registry.New(registry.Options{Retry: registry.RetryPolicy{Attempts: 1}, Clock: clk}), WithClock(clk), WithRetry(RetryOptions{
+		Recheck: recheck.Options{Jitter: -1},
+		Probes:  recheck.Options{Initial: 500 * time.Millisecond, Max: 5 * time.Second, Jitter: -1},
+		Probe: func(_ context.Context, host string) error {
+			probed <- host
+			if !up.Load() {
+				return errors.New("down")
+			}
+			return nil
+		},
+		OnRetry: func(r Retried) { released <- r },
+	}))
+	image := "127.0.0.1:1/a/b:1" // nothing listens on port 1
+	_, err = pl.Ensure(t.Context(), EnsureRequest{Image: image, BackoffKey: "p_" + image, Waiter: "p"})
+	if !errors.Is(err, cause.RegistryUnreachable) {
+		t.Fatalf("%v, want RegistryUnreachable", err)
+	}
+	go func() { _ = pl.RunRechecks(t.Context()) }()
+	waitFor(t, "probe registered", func() bool { clk.Step(500 * time.Millisecond); return len(probed) > 0 })
+	if h := <-probed; h != "127.0.0.1:1" {
+		t.Fatalf("probed %q", h)
+	}
+	up.Store(true)
+	var r Retried
+	waitFor(t, "release", func() bool {
+		clk.Step(time.Second)
+		select {
+		case r = <-released:
+			return true
+		default:
+			return false
+		}
+	})
+	if r.Trigger != TriggerRegistryBack || len(r.Waiters) != 1 || r.Waiters[0] != "p" {
+		t.Fatalf("released %+v", r)
+	}
+	if len(pl.Holds()) != 0 {
+		t.Fatalf("holds left: %v", pl.Holds())
 	}
 }
