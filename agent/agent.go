@@ -14,6 +14,7 @@ import (
 	"github.com/pullwarden/pullwarden/credential"
 	"github.com/pullwarden/pullwarden/event"
 	"github.com/pullwarden/pullwarden/manifest"
+	"github.com/pullwarden/pullwarden/metrics"
 	"github.com/pullwarden/pullwarden/objects"
 	"github.com/pullwarden/pullwarden/pod"
 	"github.com/pullwarden/pullwarden/policy"
@@ -21,6 +22,7 @@ import (
 	"github.com/pullwarden/pullwarden/registry"
 	"github.com/pullwarden/pullwarden/runtime/cri"
 	cstore "github.com/pullwarden/pullwarden/store/containerd"
+	"github.com/pullwarden/pullwarden/throttle"
 )
 
 // Agent is a running node agent.
@@ -49,8 +51,10 @@ type Agent struct {
 	// slots and verifier are the image manager's settings, checked in Start.
 	slots    int
 	verifier *policy.Verifier
-	// notifyListener is the push-notification endpoint's (nil: none).
-	notifyListener net.Listener
+	// notifyListener is the push-notification endpoint's (nil: none),
+	// metricsListener the metrics endpoint's.
+	notifyListener, metricsListener net.Listener
+	metrics                         *metrics.Metrics
 }
 
 // Start locks the data directory, opens the database, connects to (or
@@ -115,14 +119,22 @@ func (a *Agent) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	client := registry.New(registry.Options{Insecure: cfg.Insecure, Logger: cfg.Logger})
+	a.metrics = metrics.New()
+	// One throttle for the node: shared Retry-After and quota waits, a
+	// request token bucket per registry that waits instead of failing,
+	// and a cap on concurrent blob transfers per registry.
+	thr := throttle.New(throttle.Options{Clock: cfg.Clock, Logger: cfg.Logger, OnHold: func(host string, _ time.Time, why throttle.Reason) {
+		a.metrics.RegistryWait(host, string(why))
+	}})
+	client := registry.New(registry.Options{Insecure: cfg.Insecure, Logger: cfg.Logger, Transport: thr.Transport(registry.DefaultTransport())})
 	retryPolicy, err := pull.ParseRetryPolicy(cfg.RetryPolicy)
 	if err != nil {
 		return err
 	}
 	a.puller = pull.New(a.store, client, pull.WithLogger(cfg.Logger), pull.WithClock(cfg.Clock), pull.WithMaxParallelPulls(a.slots),
 		pull.WithCredentialVerification(a.verifier), pull.WithPullRecords(records),
-		pull.WithRetry(pull.RetryOptions{Policy: retryPolicy, OnRetry: a.retried, Probe: a.probeRegistry}))
+		pull.WithRetry(pull.RetryOptions{Policy: retryPolicy, OnRetry: a.retried, Probe: a.probeRegistry}),
+		pull.WithMetrics(a.metrics))
 	if _, err := a.puller.Pull(ctx, pull.Request{Image: cfg.PauseImage, Policy: policy.IfNotPresent}); err != nil {
 		return fmt.Errorf("pause image %s: %w", cfg.PauseImage, err)
 	}
@@ -144,8 +156,11 @@ func (a *Agent) start(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	if err := a.listenNotify(); err != nil {
+	if a.notifyListener, err = a.listenTCP(cfg.NotifyListen); err != nil {
 		return fmt.Errorf("push notifications: %w", err)
+	}
+	if a.metricsListener, err = a.listenTCP(cfg.MetricsListen); err != nil {
+		return fmt.Errorf("metrics: %w", err)
 	}
 	if a.listener, err = apiserver.Listen(cfg.Listen); err != nil {
 		return err

@@ -79,8 +79,11 @@ type Config struct {
 	// NotifyToken, when set, is the bearer token the notifications must
 	// carry.
 	NotifyToken string
-	Logger      *slog.Logger
-	Clock       clock.Clock
+	// MetricsListen, when set, is the TCP address serving Prometheus
+	// metrics at /metrics.
+	MetricsListen string
+	Logger        *slog.Logger
+	Clock         clock.Clock
 }
 
 // DefaultDataDir is $PULLWARDEN_DATA_DIR, else $XDG_DATA_HOME/pullwarden/agent,

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/pullwarden/pullwarden/manifest"
+	"github.com/pullwarden/pullwarden/metrics"
 	"github.com/pullwarden/pullwarden/notify"
 	"github.com/pullwarden/pullwarden/objects"
 	"github.com/pullwarden/pullwarden/pull"
@@ -29,6 +30,9 @@ func (a *Agent) runRetry(ctx context.Context) {
 	wg.Go(func() { a.watchCredentials(ctx, manifest.ServiceAccount) })
 	if a.notifyListener != nil {
 		wg.Go(func() { a.serveNotify(ctx) })
+	}
+	if a.metricsListener != nil {
+		wg.Go(func() { a.serveMetrics(ctx) })
 	}
 	wg.Wait()
 }
@@ -93,19 +97,9 @@ func serviceAccountOf(p *corev1.Pod) string {
 // serveNotify serves docker-registry's push notifications: a push of a
 // repository releases the pulls held on it.
 func (a *Agent) serveNotify(ctx context.Context) {
-	srv := &http.Server{
-		Handler: notify.Mux(notify.Options{Logger: a.cfg.Logger, Token: a.cfg.NotifyToken, OnPush: func(p notify.Push) {
-			a.puller.RetryRepository(repositoryName(p.Host, p.Repository), pull.TriggerPush)
-		}}),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
-	go func() {
-		<-ctx.Done()
-		_ = srv.Close()
-	}()
-	if err := srv.Serve(a.notifyListener); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		a.cfg.Logger.Warn("push notification endpoint", "error", err)
-	}
+	a.serveHTTP(ctx, "push notification endpoint", a.notifyListener, notify.Mux(notify.Options{Logger: a.cfg.Logger, Token: a.cfg.NotifyToken, OnPush: func(p notify.Push) {
+		a.puller.RetryRepository(repositoryName(p.Host, p.Repository), pull.TriggerPush)
+	}}))
 }
 
 // repositoryName normalises a pushed repository the way image references
@@ -117,24 +111,51 @@ func repositoryName(host, repo string) string {
 	return host + "/" + repo
 }
 
-// listenNotify opens the notification endpoint's listener (Start, so that
-// a taken address fails the start).
-func (a *Agent) listenNotify() error {
-	if a.cfg.NotifyListen == "" {
-		return nil
+// listenTCP opens an endpoint's listener in Start, so that a taken
+// address fails the start; "" is none.
+func (a *Agent) listenTCP(addr string) (net.Listener, error) {
+	if addr == "" {
+		return nil, nil
 	}
-	l, err := net.Listen("tcp", a.cfg.NotifyListen)
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	a.notifyListener = l
 	a.closers = append(a.closers, func() error {
 		if err := l.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			return err
 		}
 		return nil
 	})
-	return nil
+	return l, nil
+}
+
+// serveMetrics serves Prometheus metrics at /metrics.
+func (a *Agent) serveMetrics(ctx context.Context) {
+	mux := http.NewServeMux()
+	mux.Handle(metrics.Path, a.metrics.Handler())
+	a.serveHTTP(ctx, "metrics endpoint", a.metricsListener, mux)
+}
+
+// serveHTTP serves h on l until ctx ends.
+func (a *Agent) serveHTTP(ctx context.Context, what string, l net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		a.cfg.Logger.Warn(what, "error", err)
+	}
+}
+
+// MetricsAddress is the address of the metrics endpoint ("" when not
+// configured).
+func (a *Agent) MetricsAddress() string {
+	if a.metricsListener == nil {
+		return ""
+	}
+	return a.metricsListener.Addr().String()
 }
 
 // NotifyAddress is the address of the push-notification endpoint ("" when

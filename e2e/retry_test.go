@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +28,23 @@ func TestRetryTriggers(t *testing.T) {
 	requireReal(t)
 	b := startBase(t)
 	notifyAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	a := startAgentArgs(t, b.pauseRef, "--retry-policy", "smart", "--notify-listen", notifyAddr)
+	metricsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	a := startAgentArgs(t, b.pauseRef, "--retry-policy", "smart", "--notify-listen", notifyAddr, "--metrics-listen", metricsAddr, "--log-format", "json")
+	t.Run("group", func(t *testing.T) { retryScenarios(t, a, notifyAddr) })
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, trig := range []string{"notification", "recheck", "secret", "registry_back", "retry_command"} {
+		if want := `pullwarden_recovery_seconds_count{trigger="` + trig + `"}`; !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+func retryScenarios(t *testing.T, a *Agent, notifyAddr string) {
 
 	t.Run("PushNotified", func(t *testing.T) {
 		t.Parallel()

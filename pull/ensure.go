@@ -141,6 +141,9 @@ func (p *Puller) pull(ctx context.Context, req EnsureRequest, ref reference.Refe
 	out, used, err := p.tryCredentials(ctx, ref, req.Keyring, req.Progress)
 	out.Image, out.Policy = res.Image, res.Policy
 	out.Duration = p.clock.Since(start)
+	if ctx.Err() == nil {
+		p.recordPullMetrics(ref.String(), out, err)
+	}
 	if err != nil {
 		p.recordFailed(ctx, ref)
 		if ctx.Err() != nil {

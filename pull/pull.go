@@ -18,6 +18,7 @@ import (
 	"github.com/pullwarden/pullwarden/cause"
 	"github.com/pullwarden/pullwarden/clock"
 	"github.com/pullwarden/pullwarden/credential"
+	"github.com/pullwarden/pullwarden/metrics"
 	"github.com/pullwarden/pullwarden/policy"
 	"github.com/pullwarden/pullwarden/recheck"
 	"github.com/pullwarden/pullwarden/reference"
@@ -101,6 +102,8 @@ type Puller struct {
 	holdMu       sync.Mutex
 	holds        map[string]*hold
 	recheckCreds map[checkKey]credential.Credential
+	releases     map[string]released
+	metrics      *metrics.Metrics
 }
 
 // Option configures a Puller.
@@ -157,6 +160,7 @@ func New(s store.Store, f Fetcher, opts ...Option) *Puller {
 	p.probes = recheck.New[string](po)
 	p.holds = map[string]*hold{}
 	p.recheckCreds = map[checkKey]credential.Credential{}
+	p.releases = map[string]released{}
 	return p
 }
 

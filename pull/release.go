@@ -88,7 +88,11 @@ func (p *Puller) release(trig Trigger, match func(image string, h *hold) bool) i
 			r.Waiters = append(r.Waiters, w)
 		}
 		delete(p.recheckCreds, h.check)
+		p.releases[image] = released{trigger: trig, at: p.clock.Now()}
 		out = append(out, r)
+	}
+	if len(out) > 0 {
+		p.waitingLocked()
 	}
 	p.holdMu.Unlock()
 	for _, r := range out {

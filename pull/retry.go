@@ -151,7 +151,10 @@ func (p *Puller) held(image, waiter string) (hold, bool) {
 	if !ok {
 		return hold{}, false
 	}
-	h.waiters[waiter] = true
+	if !h.waiters[waiter] {
+		h.waiters[waiter] = true
+		p.waitingLocked()
+	}
 	if h.cause == nil || (!h.until.IsZero() && !p.clock.Now().Before(h.until)) {
 		return hold{}, false
 	}
@@ -209,6 +212,10 @@ func (p *Puller) failed(ref reference.Reference, ring credential.Keyring, waiter
 		h.n++
 		h.until = p.clock.Now().Add(p.transientDelay(h.n))
 	}
+	if p.metrics != nil && !h.until.IsZero() {
+		p.metrics.RetryDelay(c.Reason(), h.until.Sub(p.clock.Now()))
+	}
+	p.waitingLocked()
 	return h.until
 }
 
@@ -245,6 +252,7 @@ func (p *Puller) pulledHold(image, waiter string) []string {
 	h, ok := p.holds[image]
 	if ok {
 		delete(p.holds, image)
+		p.waitingLocked()
 	}
 	p.holdMu.Unlock()
 	if !ok {

@@ -17,6 +17,7 @@ import (
 	"github.com/pullwarden/pullwarden/internal/testimage"
 	"github.com/pullwarden/pullwarden/internal/testregistry"
 	"github.com/pullwarden/pullwarden/reason"
+	"github.com/pullwarden/pullwarden/metrics"
 	"github.com/pullwarden/pullwarden/recheck"
 	"github.com/pullwarden/pullwarden/registry"
 	"github.com/pullwarden/pullwarden/store/ocilayout"
@@ -328,4 +329,62 @@ func TestRegistryBackProbe(t *testing.T) {
 	if len(pl.Holds()) != 0 {
 		t.Fatalf("holds left: %v", pl.Holds())
 	}
+}
+
+// TestRetryMetrics: pods waiting by cause, failed and successful pulls and
+// the recovery time by trigger reach the metrics.
+func TestRetryMetrics(t *testing.T) {
+	t.Parallel()
+	r := newRetryRig(t, RetrySmart)
+	m := metrics.New()
+	r.pl.metrics = m
+	image := r.host + "/a/b:3"
+	r.ensurePods(t, image, 4)
+	if v := gauge(t, m, "pullwarden_pods_waiting", "TagNotFound"); v != 4 {
+		t.Fatalf("pods waiting on TagNotFound = %v, want 4", v)
+	}
+	testimage.Push(t, testimage.Random(t, 1, 1024), r.reg.Ref("a/b:3"), nil)
+	r.pl.RetryImage(image, TriggerManual)
+	r.clk.Step(1500 * time.Millisecond)
+	r.ensurePods(t, image, 4)
+	if v := gauge(t, m, "pullwarden_pods_waiting", "TagNotFound"); v != 0 {
+		t.Fatalf("pods waiting after the pull = %v, want 0", v)
+	}
+	text := exposition(t, m)
+	for _, want := range []string{
+		`pullwarden_recovery_seconds_sum{trigger="retry_command"} 1.5`,
+		`pullwarden_pulls_total{cause="TagNotFound",result="failure"} 1`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %q:\n%s", want, text)
+		}
+	}
+}
+
+func exposition(t *testing.T, m *metrics.Metrics) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	return rec.Body.String()
+}
+
+func gauge(t *testing.T, m *metrics.Metrics, name, cause string) float64 {
+	t.Helper()
+	fams, err := m.Gatherer().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() != name {
+			continue
+		}
+		for _, mm := range f.GetMetric() {
+			for _, l := range mm.GetLabel() {
+				if l.GetValue() == cause {
+					return mm.GetGauge().GetValue()
+				}
+			}
+		}
+	}
+	return -1
 }
