@@ -115,7 +115,8 @@ func testTagFix(t *testing.T, a *Agent, reg *testregistry.Registry, trigger, eve
 		}
 	}
 	logRecovery(t, trigger, "smart", waitRunning(t, a, smart, fix, 60*time.Second))
-	a.WaitEvent(t, smart, corev1.EventTypeNormal, "PullRetried", func(m string) bool { return strings.Contains(m, eventText) }, 5*time.Second)
+	ev := a.WaitEvent(t, smart, corev1.EventTypeNormal, "PullRetried", func(m string) bool { return strings.Contains(m, eventText) }, 5*time.Second)
+	t.Logf("PullRetried at %s (fix at %s): %s", eventTime(ev).Format(time.StampMilli), fix.Format(time.StampMilli), ev.Message)
 	logRecovery(t, trigger, "kubelet", waitRunning(t, a, kubelet, fix, 330*time.Second))
 }
 
@@ -160,4 +161,11 @@ func testRegistryBack(t *testing.T, a *Agent) {
 	fix := time.Now()
 	logRecovery(t, "registry-back", "smart", waitRunning(t, a, smart, fix, 60*time.Second))
 	logRecovery(t, "registry-back", "kubelet", waitRunning(t, a, kubelet, fix, 330*time.Second))
+}
+
+func eventTime(ev corev1.Event) time.Time {
+	if !ev.EventTime.IsZero() {
+		return ev.EventTime.Time
+	}
+	return ev.LastTimestamp.Time
 }

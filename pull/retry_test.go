@@ -101,19 +101,19 @@ func (r *retryRig) ensurePods(t *testing.T, image string, n int) map[string]int 
 	return out
 }
 
-// TestSmartMissingTagSharedRecheck: 50 pods on a missing tag cost one
+// TestSmartMissingTagSharedRecheck: 200 pods on a missing tag cost one
 // failed pull and then no request until the shared re-check, which is one
 // manifest HEAD; once the tag is pushed the re-check releases every pod.
 func TestSmartMissingTagSharedRecheck(t *testing.T) {
 	t.Parallel()
 	r := newRetryRig(t, RetrySmart)
 	image := r.host + "/a/b:2"
-	got := r.ensurePods(t, image, 50)
-	if got[reason.ErrImagePull] != 1 || got[reason.ImagePullBackOff] != 49 {
-		t.Fatalf("outcomes %v, want 1 ErrImagePull then 49 ImagePullBackOff", got)
+	got := r.ensurePods(t, image, 200)
+	if got[reason.ErrImagePull] != 1 || got[reason.ImagePullBackOff] != 199 {
+		t.Fatalf("outcomes %v, want 1 ErrImagePull then 199 ImagePullBackOff", got)
 	}
 	if n := r.manifestRequests(); n != 1 {
-		t.Fatalf("%d manifest requests for 50 pods, want 1 (HEAD 404 is final)", n)
+		t.Fatalf("%d manifest requests for 200 pods, want 1 (HEAD 404 is final)", n)
 	}
 	// The waiting message names the cause and the fix.
 	_, err := r.pl.Ensure(t.Context(), EnsureRequest{Image: image, BackoffKey: "pod-0_" + image, Waiter: "pod-0"})
@@ -135,14 +135,14 @@ func TestSmartMissingTagSharedRecheck(t *testing.T) {
 	r.clk.Step(4 * time.Second)
 	waitFor(t, "re-check", func() bool { return len(r.retries()) == 1 })
 	rel := r.retries()[0]
-	if rel.Trigger != TriggerRecheck || len(rel.Waiters) != 50 {
-		t.Fatalf("released %d waiters by %q, want 50 by the re-check", len(rel.Waiters), rel.Trigger)
+	if rel.Trigger != TriggerRecheck || len(rel.Waiters) != 200 {
+		t.Fatalf("released %d waiters by %q, want 200 by the re-check", len(rel.Waiters), rel.Trigger)
 	}
 	if n := r.manifestRequests(); n != 3 {
 		t.Fatalf("%d manifest requests, want 3 (one pull, two re-check HEADs)", n)
 	}
-	if got := r.ensurePods(t, image, 50); got[""] != 50 {
-		t.Fatalf("after the release: %v, want 50 pulled", got)
+	if got := r.ensurePods(t, image, 200); got[""] != 200 {
+		t.Fatalf("after the release: %v, want 200 pulled", got)
 	}
 }
 
@@ -387,4 +387,40 @@ func gauge(t *testing.T, m *metrics.Metrics, name, cause string) float64 {
 		}
 	}
 	return -1
+}
+
+// TestTwoHundredPodsOneImage: 200 pods starting together on one image cost
+// one manifest GET and one GET per blob at the registry.
+func TestTwoHundredPodsOneImage(t *testing.T) {
+	t.Parallel()
+	r := newRetryRig(t, RetrySmart)
+	testimage.Push(t, testimage.Random(t, 3, 32<<10), r.reg.Ref("a/b:1"), nil)
+	image := r.host + "/a/b:1"
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for i := range 200 {
+		wg.Go(func() {
+			uid := fmt.Sprintf("pod-%d", i)
+			if _, err := r.pl.Ensure(t.Context(), EnsureRequest{Image: image, BackoffKey: uid + "_" + image, Waiter: uid}); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	gets := 0
+	for _, q := range r.proxy.Requests() {
+		if q.Method == "GET" && strings.Contains(q.Path, "/manifests/") {
+			gets++
+		}
+	}
+	if gets != 1 {
+		t.Errorf("%d manifest GETs for 200 pods, want 1", gets)
+	}
+	if n := blobGETs(r.proxy); n != 4 {
+		t.Errorf("%d blob GETs, want 4 (3 layers and the config)", n)
+	}
 }
