@@ -208,6 +208,9 @@ func (m *Manager) Remove(ctx context.Context, uid types.UID) {
 	w.stop()
 	m.teardown(ctx, w)
 	m.pulls.ResetPrefix(string(uid) + "_")
+	if f, ok := m.cfg.Images.(forgetter); ok {
+		f.Forget(string(uid))
+	}
 	m.forgetCrashes(w.current())
 	m.save()
 
@@ -216,6 +219,10 @@ func (m *Manager) Remove(ctx context.Context, uid types.UID) {
 	m.mu.Unlock()
 	close(done)
 }
+
+// forgetter is the optional capability of Images to drop a removed pod
+// from the pulls it waited on (*pull.Puller).
+type forgetter interface{ Forget(uid string) }
 
 // SyncNow asks the worker of uid to sync at once (for example after the
 // store received an image).

@@ -170,3 +170,22 @@ func (p *Puller) Holds() map[string]Hold {
 func (p *Puller) RetryHeld(uid string, trig Trigger) int {
 	return p.release(trig, func(_ string, h *hold) bool { return h.waiters[uid] })
 }
+
+// Forget removes pod uid from every hold it waits on (the pod is gone); a
+// hold left without waiters is dropped.
+func (p *Puller) Forget(uid string) {
+	p.holdMu.Lock()
+	defer p.holdMu.Unlock()
+	for image, h := range p.holds {
+		if !h.waiters[uid] {
+			continue
+		}
+		delete(h.waiters, uid)
+		p.rechecks.Unregister(h.check, uid)
+		if len(h.waiters) == 0 {
+			delete(p.holds, image)
+			delete(p.recheckCreds, h.check)
+		}
+	}
+	p.waitingLocked()
+}

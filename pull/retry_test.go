@@ -424,3 +424,20 @@ func TestTwoHundredPodsOneImage(t *testing.T) {
 		t.Errorf("%d blob GETs, want 4 (3 layers and the config)", n)
 	}
 }
+
+// TestForgetRemovedPod: a deleted pod no longer counts as waiting, and
+// the hold goes with its last pod.
+func TestForgetRemovedPod(t *testing.T) {
+	t.Parallel()
+	r := newRetryRig(t, RetrySmart)
+	image := r.host + "/a/b:7"
+	r.ensurePods(t, image, 2)
+	r.pl.Forget("pod-0")
+	if h := r.pl.Holds()[image]; len(h.Waiters) != 1 || h.Waiters[0] != "pod-1" {
+		t.Fatalf("after forgetting pod-0: %+v", h)
+	}
+	r.pl.Forget("pod-1")
+	if len(r.pl.Holds()) != 0 {
+		t.Fatalf("hold kept without pods: %v", r.pl.Holds())
+	}
+}
