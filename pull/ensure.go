@@ -121,7 +121,7 @@ func (p *Puller) ensure(ctx context.Context, req EnsureRequest) (Result, *Failur
 		return res, &Failure{Reason: reason.ErrImageNeverPull, Message: reason.NeverPull(req.Image), Err: err}
 	}
 	if p.policyOf(req) == RetrySmart {
-		if h, ok := p.held(ref.String(), waiterOf(req)); ok {
+		if h, ok := p.held(holdKey(ref, req.Keyring), waiterOf(req)); ok {
 			obs.Observe(Event{Kind: EventBackOff, Image: req.Image})
 			return res, p.heldFailure(req.Image, h)
 		}
@@ -169,7 +169,7 @@ func (p *Puller) pull(ctx context.Context, req EnsureRequest, ref reference.Refe
 		p.backoff.GC()
 	}
 	if p.policyOf(req) == RetrySmart {
-		if others := p.pulledHold(ref.String(), waiterOf(req)); len(others) > 0 {
+		if others := p.pulledHold(holdKey(ref, req.Keyring), waiterOf(req)); len(others) > 0 {
 			p.notifyRetry(Retried{Image: ref.String(), Waiters: others, Trigger: TriggerPulled})
 		}
 	}

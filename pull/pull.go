@@ -100,7 +100,7 @@ type Puller struct {
 	rechecks     *recheck.Schedule[checkKey]
 	probes       *recheck.Schedule[string]
 	holdMu       sync.Mutex
-	holds        map[string]*hold
+	holds        map[checkKey]*hold
 	recheckCreds map[checkKey]credential.Credential
 	releases     map[string]released
 	metrics      *metrics.Metrics
@@ -158,7 +158,7 @@ func New(s store.Store, f Fetcher, opts ...Option) *Puller {
 		po.Clock = c
 	}
 	p.probes = recheck.New[string](po)
-	p.holds = map[string]*hold{}
+	p.holds = map[checkKey]*hold{}
 	p.recheckCreds = map[checkKey]credential.Credential{}
 	p.releases = map[string]released{}
 	return p

@@ -77,11 +77,12 @@ func (p *Puller) recheck(ctx context.Context, res Resolver, k checkKey) {
 func (p *Puller) release(trig Trigger, match func(image string, h *hold) bool) int {
 	var out []Retried
 	p.holdMu.Lock()
-	for image, h := range p.holds {
+	for k, h := range p.holds {
+		image := k.Image
 		if !match(image, h) {
 			continue
 		}
-		delete(p.holds, image)
+		delete(p.holds, k)
 		r := Retried{Image: image, Trigger: trig}
 		for w := range h.waiters {
 			p.rechecks.Unregister(h.check, w)
@@ -151,15 +152,16 @@ func (p *Puller) Holds() map[string]Hold {
 	p.holdMu.Lock()
 	defer p.holdMu.Unlock()
 	out := map[string]Hold{}
-	for img, h := range p.holds {
+	for k, h := range p.holds {
 		if h.cause == nil {
 			continue
 		}
-		hh := Hold{Cause: h.cause.Reason(), Until: h.until}
+		hh := out[k.Image] // holds of several credentials: one entry
+		hh.Cause, hh.Until = h.cause.Reason(), h.until
 		for w := range h.waiters {
 			hh.Waiters = append(hh.Waiters, w)
 		}
-		out[img] = hh
+		out[k.Image] = hh
 	}
 	return out
 }
@@ -176,14 +178,14 @@ func (p *Puller) RetryHeld(uid string, trig Trigger) int {
 func (p *Puller) Forget(uid string) {
 	p.holdMu.Lock()
 	defer p.holdMu.Unlock()
-	for image, h := range p.holds {
+	for k, h := range p.holds {
 		if !h.waiters[uid] {
 			continue
 		}
 		delete(h.waiters, uid)
 		p.rechecks.Unregister(h.check, uid)
 		if len(h.waiters) == 0 {
-			delete(p.holds, image)
+			delete(p.holds, k)
 			delete(p.recheckCreds, h.check)
 		}
 	}

@@ -116,14 +116,15 @@ func needsPerson(c *cause.Cause) bool {
 	return false
 }
 
-// hold is the shared retry state of one image under the smart policy.
+// hold is the shared retry state of one image and credential under the
+// smart policy.
 type hold struct {
 	cause   *cause.Cause
 	text    string    // the failure, as pullError
 	until   time.Time // zero: until a re-check or a trigger
 	n       int       // consecutive transient failures
 	waiters map[string]bool
-	check   checkKey // the re-check, when cause needs a person
+	check   checkKey // its key: the image and the credential, re-checked when the cause needs a person
 }
 
 // checkKey is one re-check: an image and the credential it is checked
@@ -144,10 +145,10 @@ func (p *Puller) policyOf(req EnsureRequest) RetryPolicy {
 }
 
 // held returns the hold in force on image, if any, adding waiter to it.
-func (p *Puller) held(image, waiter string) (hold, bool) {
+func (p *Puller) held(k checkKey, waiter string) (hold, bool) {
 	p.holdMu.Lock()
 	defer p.holdMu.Unlock()
-	h, ok := p.holds[image]
+	h, ok := p.holds[k]
 	if !ok {
 		return hold{}, false
 	}
@@ -179,11 +180,12 @@ func (p *Puller) failed(ref reference.Reference, ring credential.Keyring, waiter
 	c := cause.Of(err)
 	p.holdMu.Lock()
 	defer p.holdMu.Unlock()
-	image := ref.String()
-	h, ok := p.holds[image]
+	cred := firstCredential(ring, ref)
+	k := holdKey(ref, ring)
+	h, ok := p.holds[k]
 	if !ok {
-		h = &hold{waiters: map[string]bool{}}
-		p.holds[image] = h
+		h = &hold{waiters: map[string]bool{}, check: k}
+		p.holds[k] = h
 	}
 	if h.cause != c {
 		h.n = 0
@@ -193,11 +195,6 @@ func (p *Puller) failed(ref reference.Reference, ring credential.Keyring, waiter
 	switch {
 	case needsPerson(c):
 		h.until = time.Time{}
-		cred := firstCredential(ring, ref)
-		h.check = checkKey{Image: image}
-		if cred.Source != "" {
-			h.check.Credential = cred.Hash()
-		}
 		p.recheckCreds[h.check] = cred
 		for w := range h.waiters {
 			p.rechecks.Register(h.check, w)
@@ -205,7 +202,7 @@ func (p *Puller) failed(ref reference.Reference, ring credential.Keyring, waiter
 	case c == cause.RegistryUnreachable && p.retryOpts.Probe != nil:
 		h.n++
 		h.until = p.clock.Now().Add(p.transientDelay(h.n))
-		p.probes.Register(ref.Registry(), image)
+		p.probes.Register(ref.Registry(), k.Image)
 	case c == cause.RateLimited && cause.RetryAfterOf(err) > 0:
 		h.until = p.clock.Now().Add(cause.RetryAfterOf(err))
 	default:
@@ -233,6 +230,17 @@ func (p *Puller) transientDelay(n int) time.Duration {
 	return d - time.Duration(float64(d)*TransientJitter*r())
 }
 
+// holdKey is the hold a request of ref with ring is subject to: the
+// image and the credential it is tried with first, so that a pod with
+// other credentials is never held by another pod's refused ones.
+func holdKey(ref reference.Reference, ring credential.Keyring) checkKey {
+	k := checkKey{Image: ref.String()}
+	if c := firstCredential(ring, ref); c.Source != "" {
+		k.Credential = c.Hash()
+	}
+	return k
+}
+
 // firstCredential is the credential a re-check of ref uses: the first that
 // matches (pod secrets first), or anonymous.
 func firstCredential(ring credential.Keyring, ref reference.Reference) credential.Credential {
@@ -247,11 +255,12 @@ func firstCredential(ring credential.Keyring, ref reference.Reference) credentia
 
 // pulledHold drops image's hold after a successful pull and returns the
 // other pods that waited on it.
-func (p *Puller) pulledHold(image, waiter string) []string {
+func (p *Puller) pulledHold(k checkKey, waiter string) []string {
 	p.holdMu.Lock()
-	h, ok := p.holds[image]
+	h, ok := p.holds[k]
 	if ok {
-		delete(p.holds, image)
+		delete(p.holds, k)
+		delete(p.recheckCreds, k)
 		p.waitingLocked()
 	}
 	p.holdMu.Unlock()

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+
 	"github.com/pullwarden/pullwarden/cause"
 	"github.com/pullwarden/pullwarden/clock"
 	"github.com/pullwarden/pullwarden/internal/faultproxy"
@@ -439,5 +441,28 @@ func TestForgetRemovedPod(t *testing.T) {
 	r.pl.Forget("pod-1")
 	if len(r.pl.Holds()) != 0 {
 		t.Fatalf("hold kept without pods: %v", r.pl.Holds())
+	}
+}
+
+// TestHoldPerCredential: pods refused with one credential hold the image
+// for that credential only; a pod with other credentials still pulls.
+func TestHoldPerCredential(t *testing.T) {
+	t.Parallel()
+	r := newRetryRig(t, RetrySmart)
+	image := r.host + "/a/b:5"
+	wrong := staticRing{{Source: "secret default/wrong", AuthConfig: authn.AuthConfig{Username: "u", Password: "wrong"}}}
+	_, err := r.pl.Ensure(t.Context(), EnsureRequest{Image: image, BackoffKey: "a_" + image, Waiter: "a", Keyring: wrong})
+	var f *Failure
+	if !errors.As(err, &f) || f.Reason != reason.ErrImagePull {
+		t.Fatalf("pod with a credential: %v", err)
+	}
+	// An anonymous pod is not held by the other pod's hold: it pulls.
+	_, err = r.pl.Ensure(t.Context(), EnsureRequest{Image: image, BackoffKey: "b_" + image, Waiter: "b"})
+	if !errors.As(err, &f) || f.Reason != reason.ErrImagePull {
+		t.Fatalf("anonymous pod: %v, want its own attempt (ErrImagePull)", err)
+	}
+	_, err = r.pl.Ensure(t.Context(), EnsureRequest{Image: image, BackoffKey: "c_" + image, Waiter: "c", Keyring: wrong})
+	if !errors.As(err, &f) || f.Reason != reason.ImagePullBackOff {
+		t.Fatalf("second pod with the same credential: %v, want ImagePullBackOff", err)
 	}
 }
