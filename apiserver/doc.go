@@ -29,7 +29,9 @@
 // 3 MiB), Forbidden 403, UnsupportedMediaType 415, MethodNotAllowed 405.
 //
 // Logs are delegated to a LogSource supplied by the agent; without one the
-// log path answers 503.
+// log path answers 503. pullwarden's own POST /pullwarden/v1/retry
+// (RetryPath, Client.Retry) selects pods by name, all or label selector
+// and hands each to the agent's Retrier (503 without one).
 //
 // The client side is client-go: NewClient returns a Client that embeds
 // kubernetes.Interface (the typed clientset) pointed at a unix socket through
