@@ -18,6 +18,7 @@ import (
 	"github.com/pullwarden/pullwarden/cause"
 	"github.com/pullwarden/pullwarden/clock"
 	"github.com/pullwarden/pullwarden/credential"
+	"github.com/pullwarden/pullwarden/hosts"
 	"github.com/pullwarden/pullwarden/metrics"
 	"github.com/pullwarden/pullwarden/policy"
 	"github.com/pullwarden/pullwarden/recheck"
@@ -66,6 +67,9 @@ type Result struct {
 	// Credential names the credential the registry accepted ("" when
 	// anonymous or not pulled). Never the secret itself.
 	Credential string
+	// Mirror is the mirror host that served the image ("" when the
+	// registry itself did, or nothing was pulled).
+	Mirror string
 	// Duration is the time the request took, Waited the part of it spent
 	// waiting for a transfer another request had started.
 	Duration, Waited time.Duration
@@ -104,6 +108,10 @@ type Puller struct {
 	recheckCreds map[checkKey]credential.Credential
 	releases     map[string]released
 	metrics      *metrics.Metrics
+
+	// Mirrors (mirror.go).
+	mirrorRoot string
+	health     *hosts.Health
 }
 
 // Option configures a Puller.
