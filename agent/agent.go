@@ -13,6 +13,7 @@ import (
 	"github.com/pullwarden/pullwarden/apiserver"
 	"github.com/pullwarden/pullwarden/credential"
 	"github.com/pullwarden/pullwarden/event"
+	"github.com/pullwarden/pullwarden/hosts"
 	"github.com/pullwarden/pullwarden/manifest"
 	"github.com/pullwarden/pullwarden/metrics"
 	"github.com/pullwarden/pullwarden/objects"
@@ -134,7 +135,7 @@ func (a *Agent) start(ctx context.Context) error {
 	a.puller = pull.New(a.store, client, pull.WithLogger(cfg.Logger), pull.WithClock(cfg.Clock), pull.WithMaxParallelPulls(a.slots),
 		pull.WithCredentialVerification(a.verifier), pull.WithPullRecords(records),
 		pull.WithRetry(pull.RetryOptions{Policy: retryPolicy, OnRetry: a.retried, Probe: a.probeRegistry}),
-		pull.WithMetrics(a.metrics))
+		pull.WithMetrics(a.metrics), pull.WithMirrors(cfg.RegistryConfigPath, hosts.NewHealth(hosts.HealthOptions{Clock: cfg.Clock})))
 	if _, err := a.puller.Pull(ctx, pull.Request{Image: cfg.PauseImage, Policy: policy.IfNotPresent}); err != nil {
 		return fmt.Errorf("pause image %s: %w", cfg.PauseImage, err)
 	}

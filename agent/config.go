@@ -79,6 +79,10 @@ type Config struct {
 	// NotifyToken, when set, is the bearer token the notifications must
 	// carry.
 	NotifyToken string
+	// RegistryConfigPath, when set, is a directory in containerd's
+	// config_path layout (DIR/<host>/hosts.toml): mirrors tried in order
+	// before the registry, a dead one skipped after one failure.
+	RegistryConfigPath string
 	// MetricsListen, when set, is the TCP address serving Prometheus
 	// metrics at /metrics.
 	MetricsListen string

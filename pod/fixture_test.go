@@ -234,8 +234,9 @@ type fixture struct {
 	// sets it before newManager.
 	retry  pull.RetryPolicy
 	puller *pull.Puller
-	// regOpts configure the registry client.
-	regOpts registry.Options
+	// regOpts configure the registry client, pullOpts the puller.
+	regOpts  registry.Options
+	pullOpts []pull.Option
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -266,8 +267,9 @@ func (f *fixture) newManager() *Manager {
 	if f.retry == "" {
 		f.retry = pull.RetryKubelet
 	}
-	puller := pull.New(st, registry.New(f.regOpts), pull.WithClock(f.clk),
-		pull.WithRetry(pull.RetryOptions{Policy: f.retry, OnRetry: func(r pull.Retried) { f.m.Retried(r) }}))
+	opts := append([]pull.Option{pull.WithClock(f.clk),
+		pull.WithRetry(pull.RetryOptions{Policy: f.retry, OnRetry: func(r pull.Retried) { f.m.Retried(r) }})}, f.pullOpts...)
+	puller := pull.New(st, registry.New(f.regOpts), opts...)
 	f.puller = puller
 	rec := event.NewRecorder(event.Options{Sink: f.events, Host: "node1", Clock: f.clk})
 	m, err := New(Config{

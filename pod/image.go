@@ -104,6 +104,10 @@ func (o podEvents) Observe(e pull.Event) {
 	case pull.EventPullFailed:
 		event(reason.TypeWarning, reason.EventFailed, reason.FailedToPull(e.Image, errors.New(e.Message)))
 	case pull.EventPulled:
-		event(reason.TypeNormal, reason.EventPulled, reason.SuccessfullyPulled(e.Image, e.Pull, e.Total, e.Result.Size))
+		msg := reason.SuccessfullyPulled(e.Image, e.Pull, e.Total, e.Result.Size)
+		if e.Result.Mirror != "" {
+			msg += reason.ServedByMirror(e.Result.Mirror)
+		}
+		event(reason.TypeNormal, reason.EventPulled, msg)
 	}
 }

@@ -1,11 +1,15 @@
 package pod
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/pullwarden/pullwarden/internal/testimage"
+	"github.com/pullwarden/pullwarden/internal/testregistry"
 	"github.com/pullwarden/pullwarden/pull"
 	"github.com/pullwarden/pullwarden/reason"
 	"github.com/pullwarden/pullwarden/registry"
@@ -82,5 +86,35 @@ func TestSmartTransientResyncsSooner(t *testing.T) {
 	_, d := f.sync(w)
 	if d > pull.TransientInitial || d <= 0 {
 		t.Fatalf("resync after %v, want at most %v", d, pull.TransientInitial)
+	}
+}
+
+// TestPulledEventNamesMirror: when a hosts.toml mirror serves the image,
+// the Pulled event says so.
+func TestPulledEventNamesMirror(t *testing.T) {
+	f := newFixture(t)
+	mirror := testregistry.StartInProcess(t)
+	root := t.TempDir()
+	dir := filepath.Join(root, f.reg.Host)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "hosts.toml"), []byte("[host.\"http://"+mirror.Host+"\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	testimage.Push(t, testimage.Random(t, 1, 1024), mirror.Ref("app/m:1"), nil)
+	f.pullOpts = []pull.Option{pull.WithMirrors(root, nil)}
+	f.m = f.newManager()
+	image := f.reg.Ref("app/m:1")
+	w := newWorker(f.m, newPod("p", corev1.Container{Name: "app", Image: image, Command: []string{"sleep"}}))
+	if st, _ := f.sync(w); st.Phase != corev1.PodRunning {
+		t.Fatalf("phase %s: %+v", st.Phase, st.ContainerStatuses)
+	}
+	found := false
+	for m := range f.eventsWith(reason.EventPulled) {
+		found = found || strings.HasSuffix(m, reason.ServedByMirror(mirror.Host))
+	}
+	if !found {
+		t.Fatalf("no Pulled event naming the mirror: %v", f.eventsWith(reason.EventPulled))
 	}
 }

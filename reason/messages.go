@@ -175,3 +175,9 @@ func PullRetried(image, trigger string) string {
 func PullsRetried(trigger string) string {
 	return "Retrying image pulls now: " + trigger
 }
+
+// ServedByMirror is appended to the Pulled event's message when a mirror
+// (containerd hosts.toml) served the image: ` (served by mirror HOST)`.
+func ServedByMirror(host string) string {
+	return fmt.Sprintf(" (served by mirror %s)", host)
+}

@@ -29,6 +29,7 @@ func (a *agentFlags) register(f *pflag.FlagSet) {
 		"repository (REGISTRY/PATH) or prefix (REGISTRY/PATH/*) that NeverVerifyAllowlistedImages never verifies; repeatable")
 	f.Var(&int32Ptr{p: &a.cfg.MaxParallelImagePulls}, "max-parallel-image-pulls", "with --serialize-image-pulls=false, the most image pulls at once (the kubelet's maxParallelImagePulls; default: no limit)")
 	f.StringVar(&a.cfg.RetryPolicy, "retry-policy", "smart", `how failed pulls are retried: "smart" (by cause; held images re-checked with a manifest HEAD and retried at once when the fix is announced) or "kubelet" (the kubelet's 10s-to-5m backoff exactly); a pod overrides it with the annotation pullwarden.io/retry-policy`)
+	f.StringVar(&a.cfg.RegistryConfigPath, "registry-config-path", "", "directory of containerd hosts.toml files (DIR/HOST[:PORT]/hosts.toml, containerd's config_path): mirrors tried in order before the registry")
 	f.StringVar(&a.cfg.MetricsListen, "metrics-listen", "", "HOST:PORT serving Prometheus metrics at /metrics (pulls by result and cause, bytes, retry delays, recovery seconds by trigger, pods waiting by cause)")
 	f.StringVar(&a.cfg.NotifyListen, "notify-listen", "", "HOST:PORT of an endpoint for docker-registry push notifications (POST /registry/notifications); a push retries the pods waiting on its repository at once")
 }
