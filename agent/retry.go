@@ -17,6 +17,7 @@ import (
 	"github.com/pullwarden/pullwarden/notify"
 	"github.com/pullwarden/pullwarden/objects"
 	"github.com/pullwarden/pullwarden/pull"
+	"github.com/pullwarden/pullwarden/recheck"
 	"github.com/pullwarden/pullwarden/reference"
 )
 
@@ -192,6 +193,12 @@ func (a *Agent) probeRegistry(ctx context.Context, host string) error {
 	}
 	return resp.Body.Close()
 }
+
+// registryProbes is the schedule of the /v2/ probe of a registry that
+// stopped answering: 500ms growing to 1s, jittered. One light GET a
+// second per registry while it is down buys a recovery within about a
+// second of its return.
+var registryProbes = recheck.Options{Initial: 500 * time.Millisecond, Max: time.Second}
 
 var probeClient = &http.Client{
 	// A redirect or token endpoint is not needed to know the host answers.
