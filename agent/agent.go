@@ -13,7 +13,9 @@ import (
 	"github.com/pullwarden/pullwarden/apiserver"
 	"github.com/pullwarden/pullwarden/credential"
 	"github.com/pullwarden/pullwarden/event"
+	"github.com/pullwarden/pullwarden/hosts"
 	"github.com/pullwarden/pullwarden/manifest"
+	"github.com/pullwarden/pullwarden/metrics"
 	"github.com/pullwarden/pullwarden/objects"
 	"github.com/pullwarden/pullwarden/pod"
 	"github.com/pullwarden/pullwarden/policy"
@@ -21,6 +23,7 @@ import (
 	"github.com/pullwarden/pullwarden/registry"
 	"github.com/pullwarden/pullwarden/runtime/cri"
 	cstore "github.com/pullwarden/pullwarden/store/containerd"
+	"github.com/pullwarden/pullwarden/throttle"
 )
 
 // Agent is a running node agent.
@@ -50,6 +53,10 @@ type Agent struct {
 	// slots and verifier are the image manager's settings, checked in Start.
 	slots    int
 	verifier *policy.Verifier
+	// notifyListener is the push-notification endpoint's (nil: none),
+	// metricsListener the metrics endpoint's.
+	notifyListener, metricsListener net.Listener
+	metrics                         *metrics.Metrics
 }
 
 // Start locks the data directory, opens the database, connects to (or
@@ -114,9 +121,22 @@ func (a *Agent) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	client := registry.New(registry.Options{Insecure: cfg.Insecure, Logger: cfg.Logger})
+	a.metrics = metrics.New()
+	// One throttle for the node: shared Retry-After and quota waits, a
+	// request token bucket per registry that waits instead of failing,
+	// and a cap on concurrent blob transfers per registry.
+	thr := throttle.New(throttle.Options{Clock: cfg.Clock, Logger: cfg.Logger, OnHold: func(host string, _ time.Time, why throttle.Reason) {
+		a.metrics.RegistryWait(host, string(why))
+	}})
+	client := registry.New(registry.Options{Insecure: cfg.Insecure, Logger: cfg.Logger, Transport: thr.Transport(registry.DefaultTransport())})
+	retryPolicy, err := pull.ParseRetryPolicy(cfg.RetryPolicy)
+	if err != nil {
+		return err
+	}
 	a.puller = pull.New(a.store, client, pull.WithLogger(cfg.Logger), pull.WithClock(cfg.Clock), pull.WithMaxParallelPulls(a.slots),
-		pull.WithCredentialVerification(a.verifier), pull.WithPullRecords(records))
+		pull.WithCredentialVerification(a.verifier), pull.WithPullRecords(records),
+		pull.WithRetry(pull.RetryOptions{Policy: retryPolicy, OnRetry: a.retried, Probe: a.probeRegistry, Probes: registryProbes}),
+		pull.WithMetrics(a.metrics), pull.WithMirrors(cfg.RegistryConfigPath, hosts.NewHealth(hosts.HealthOptions{Clock: cfg.Clock})))
 	if _, err := a.puller.Pull(ctx, pull.Request{Image: cfg.PauseImage, Policy: policy.IfNotPresent}); err != nil {
 		return fmt.Errorf("pause image %s: %w", cfg.PauseImage, err)
 	}
@@ -137,6 +157,12 @@ func (a *Agent) start(ctx context.Context) error {
 		State: objs, Logger: cfg.Logger,
 	}); err != nil {
 		return err
+	}
+	if a.notifyListener, err = a.listenTCP(cfg.NotifyListen); err != nil {
+		return fmt.Errorf("push notifications: %w", err)
+	}
+	if a.metricsListener, err = a.listenTCP(cfg.MetricsListen); err != nil {
+		return fmt.Errorf("metrics: %w", err)
 	}
 	if a.listener, err = apiserver.Listen(cfg.Listen); err != nil {
 		return err
@@ -171,7 +197,7 @@ func (a *Agent) Objects() *objects.Store { return a.objects }
 func (a *Agent) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	h := apiserver.New(a.objects, apiserver.WithLogs(logSource{a}), apiserver.WithLogger(a.cfg.Logger))
+	h := apiserver.New(a.objects, apiserver.WithLogs(logSource{a}), apiserver.WithLogger(a.cfg.Logger), apiserver.WithRetrier(podRetrier{a.puller}))
 	served := make(chan error, 2)
 	go func() { served <- apiserver.Serve(ctx, a.listener, h) }()
 	go func() { served <- a.serveTLS(ctx, h) }()
@@ -182,6 +208,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	go func() { watched <- a.watchPods(ctx) }()
 	housekept := make(chan error, 1)
 	go func() { housekept <- a.housekeeping(ctx) }()
+	retrying := make(chan struct{})
+	go func() { a.runRetry(ctx); close(retrying) }()
+	defer func() { <-retrying }()
 	var err error
 	pending := 3
 	select {
@@ -245,4 +274,12 @@ func (a *Agent) DeletePod(ctx context.Context, namespace, name string) error {
 	}
 	a.pods.Remove(ctx, obj.GetUID())
 	return nil
+}
+
+// retried hands the image manager's releases to the pod manager (which
+// may not exist yet while the pause image is pulled).
+func (a *Agent) retried(r pull.Retried) {
+	if a.pods != nil {
+		a.pods.Retried(r)
+	}
 }

@@ -72,8 +72,29 @@ type Config struct {
 	// ("registry.example/team/app", or a prefix "registry.example/team/*")
 	// that NeverVerifyAllowlistedImages never verifies.
 	PreloadedImagesVerificationAllowlist []string
-	Logger                               *slog.Logger
-	Clock                                clock.Clock
+	// RetryPolicy is how failed pulls are retried: "smart" (the default:
+	// by cause, held images re-checked with a manifest HEAD and retried at
+	// once when a fix is announced) or "kubelet" (the kubelet's backoff
+	// exactly). A pod overrides it with the annotation
+	// pullwarden.io/retry-policy.
+	RetryPolicy string
+	// NotifyListen, when set, is the TCP address of the endpoint that
+	// receives docker-registry's push notifications at
+	// /registry/notifications; a push releases the pulls waiting on its
+	// repository.
+	NotifyListen string
+	// NotifyToken, when set, is the bearer token the notifications must
+	// carry.
+	NotifyToken string
+	// RegistryConfigPath, when set, is a directory in containerd's
+	// config_path layout (DIR/<host>/hosts.toml): mirrors tried in order
+	// before the registry, a dead one skipped after one failure.
+	RegistryConfigPath string
+	// MetricsListen, when set, is the TCP address serving Prometheus
+	// metrics at /metrics.
+	MetricsListen string
+	Logger        *slog.Logger
+	Clock         clock.Clock
 }
 
 // DefaultDataDir is $PULLWARDEN_DATA_DIR, else $XDG_DATA_HOME/pullwarden/agent,

@@ -30,6 +30,14 @@
 // removals under way. Containers keep running after Run unless
 // Config.DrainOnExit; Reset tears down what a stopped agent left.
 //
+// Retries (Config.RetryPolicy, default smart): Run also runs the image
+// manager's shared re-checks and registry probes, watches Secrets and
+// ServiceAccounts (a change releases the held pulls of the pods that use
+// them), serves docker-registry's push notifications at
+// Config.NotifyListen and Prometheus metrics at Config.MetricsListen, and
+// the API's /pullwarden/v1/retry (`pullwarden retry pod`). Every registry
+// request goes through one node-wide throttle (package throttle).
+//
 // Pods run in the node's network namespace: the agent configures no CNI.
 //
 // The state (objects and the pull and crash-loop backoff) lives in a bbolt

@@ -83,7 +83,30 @@ func (w *podWatcher) run(ctx context.Context) error {
 			}
 		}
 	}
+	// A pod deleted just before the end (its event still queued when ctx
+	// ended) is removed all the same: Run waits for the removals.
+	w.removeGone(context.WithoutCancel(ctx))
 	return ctx.Err()
+}
+
+// removeGone removes the pods the manager runs that are no longer stored.
+func (w *podWatcher) removeGone(ctx context.Context) {
+	list, _, err := w.objects.List(ctx, manifest.Pod, "")
+	if err != nil {
+		return
+	}
+	live := map[types.UID]bool{}
+	for _, o := range list {
+		if p, ok := o.(*corev1.Pod); ok {
+			live[p.UID] = true
+		}
+	}
+	for uid := range w.seen {
+		if !live[uid] {
+			delete(w.seen, uid)
+			w.remove(uid, nil)
+		}
+	}
 }
 
 // relist gives the manager every stored pod and removes the pods it runs

@@ -109,3 +109,47 @@ func TestWatcherRemovesPodsDeletedWhileNotWatching(t *testing.T) {
 		t.Fatalf("updated %v: a relist must not hand unchanged pods to the manager again", pods.updated)
 	}
 }
+
+// A pod deleted right before the end, its event not yet handled when ctx
+// ends, is removed all the same before run returns.
+func TestWatcherRemovesPodsDeletedAtTheEnd(t *testing.T) {
+	ctx := t.Context()
+	s, err := objects.Open(filepath.Join(t.TempDir(), "state.db"), objects.WithNodeName("node1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Apply(ctx, testPod("late")); err != nil {
+		t.Fatal(err)
+	}
+	late, err := objects.GetAs[*corev1.Pod](ctx, s, "default", "late")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pods := &recordingPods{}
+	opened := make(chan struct{}, 1)
+	w := &podWatcher{
+		objects: s, pods: pods, node: "node1",
+		scheduler: event.NewRecorder(event.Options{Sink: event.NewMemory(), Component: "default-scheduler"}),
+		remove:    func(uid types.UID, deleted *corev1.Pod) { pods.RemovePod(ctx, uid, deleted) },
+		// A watch that never delivers: the delete event is lost with it.
+		watch: func(ctx context.Context, _ string) (<-chan objects.Event, error) {
+			out := make(chan objects.Event)
+			go func() { <-ctx.Done(); close(out) }()
+			opened <- struct{}{}
+			return out, nil
+		},
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- w.run(runCtx) }()
+	<-opened
+	if _, err := s.Delete(ctx, manifest.Pod, "default", "late"); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	<-done
+	if got := pods.removedUIDs(); !slices.Equal(got, []types.UID{late.UID}) {
+		t.Fatalf("removed %v, want [%s]", got, late.UID)
+	}
+}

@@ -57,7 +57,9 @@
 // UnsupportedMediaType 415, MethodNotAllowed 405.
 //
 // Logs are delegated to a LogSource supplied by the agent; without one the
-// log path answers 503.
+// log path answers 503. pullwarden's own POST /pullwarden/v1/retry
+// (RetryPath, Client.Retry) selects pods by name, all or label selector
+// and hands each to the agent's Retrier (503 without one).
 //
 // TLS. EnsurePKI keeps a private CA, a serving certificate for 127.0.0.1,
 // ::1 and localhost and an admin credential (client certificate and bearer

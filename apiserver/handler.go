@@ -47,6 +47,7 @@ type Handler struct {
 	log     *slog.Logger
 	version string
 	now     func() time.Time
+	retrier Retrier
 }
 
 // New returns the API handler over store.
@@ -88,6 +89,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case p == BatchApplyPath:
 		h.serveBatchApply(w, r)
+		return
+	case p == RetryPath:
+		h.serveRetry(w, r)
 		return
 	case strings.HasPrefix(p, "/openapi/"):
 		serveOpenAPI(w, r)

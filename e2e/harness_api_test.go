@@ -167,11 +167,20 @@ type podManifest struct {
 	// Init, when set, is an init container (image InitImage, command Init).
 	Init      []string
 	InitImage string
+	// Annotations are the pod's annotations.
+	Annotations map[string]string
 }
 
 func (m podManifest) YAML() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: default\nspec:\n", m.Name)
+	fmt.Fprintf(&b, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: default\n", m.Name)
+	if len(m.Annotations) > 0 {
+		b.WriteString("  annotations:\n")
+		for k, v := range m.Annotations {
+			fmt.Fprintf(&b, "    %s: %q\n", k, v)
+		}
+	}
+	b.WriteString("spec:\n")
 	b.WriteString("  terminationGracePeriodSeconds: 2\n")
 	if m.RestartPolicy != "" {
 		fmt.Fprintf(&b, "  restartPolicy: %s\n", m.RestartPolicy)

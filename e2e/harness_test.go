@@ -219,6 +219,10 @@ type Agent struct {
 	PauseImage string
 	Client     *apiserver.Client
 	LogPath    string
+	// Args are extra `serve` arguments. startAgent sets --retry-policy
+	// kubelet: the scenarios written against the kubelet's behaviour run
+	// in that mode; startAgentArgs chooses.
+	Args []string
 
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -233,13 +237,19 @@ type Agent struct {
 // the directory removed.
 func startAgent(t *testing.T, pauseImage string) *Agent {
 	t.Helper()
+	return startAgentArgs(t, pauseImage, "--retry-policy", "kubelet")
+}
+
+// startAgentArgs is startAgent with extra serve arguments.
+func startAgentArgs(t *testing.T, pauseImage string, args ...string) *Agent {
+	t.Helper()
 	requireReal(t)
 	dir, err := os.MkdirTemp("", "pwe")
 	if err != nil {
 		t.Fatal(err)
 	}
 	a := &Agent{
-		t: t, Dir: dir, PauseImage: pauseImage,
+		t: t, Dir: dir, PauseImage: pauseImage, Args: args,
 		Socket:  filepath.Join(dir, "pullwarden.sock"),
 		LogPath: filepath.Join(dir, "agent.log"),
 	}
@@ -263,7 +273,7 @@ func (a *Agent) Start() {
 	}
 	defer logf.Close()
 	fmt.Fprintf(logf, "=== e2e: starting agent at %s\n", time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command(binary, "serve", "--data-dir", a.Dir, "--pause-image", a.PauseImage, "--log-level", "info")
+	cmd := exec.Command(binary, append([]string{"serve", "--data-dir", a.Dir, "--pause-image", a.PauseImage, "--log-level", "info"}, a.Args...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Its own process group, and killed with the test binary.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}

@@ -8,8 +8,16 @@
 // changes, when one of its containers changes state (containers are polled
 // every second, as the kubelet's PLEG relists), and, while the pod is
 // failing, at the kubelet's resync period of 10 s plus up to 50 % jitter.
-// There is no timer on the image pull backoff: the retry happens at the
-// first sync after the backoff window ends, exactly as in the kubelet.
+// Under the kubelet retry policy there is no timer on the image pull
+// backoff: the retry happens at the first sync after the backoff window
+// ends, exactly as in the kubelet. Under the smart policy (the image
+// manager's default; a pod chooses with the annotation
+// pullwarden.io/retry-policy) a transient failure's Failure.RetryAt brings
+// the next sync forward, and Manager.Retried, called when the image
+// manager releases a held pull (a re-check, a changed secret, a push, the
+// registry back, `pullwarden retry`), writes a Normal PullRetried event
+// naming the trigger and syncs the pod at once. A removed pod is dropped
+// from the pulls it waited on.
 //
 // As the 1.37 kubelet's SyncPod, a sync first writes the status computed
 // from the runtime state and the waiting reasons the previous sync left,

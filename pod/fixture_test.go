@@ -239,6 +239,13 @@ type fixture struct {
 	wrap func(store.Store) store.Store
 	// onPull, when set, runs as each pull starts.
 	onPull func(pull.EnsureRequest)
+	// retry is the puller's retry policy: the kubelet's unless a test
+	// sets it before newManager.
+	retry  pull.RetryPolicy
+	puller *pull.Puller
+	// regOpts configure the registry client, pullOpts the puller.
+	regOpts  registry.Options
+	pullOpts []pull.Option
 }
 
 // hookedImages calls the fixture's onPull before each image step.
@@ -279,7 +286,13 @@ func (f *fixture) newManager() *Manager {
 	if f.wrap != nil {
 		st = f.wrap(s)
 	}
-	puller := pull.New(st, registry.New(registry.Options{}), pull.WithClock(f.clk))
+	if f.retry == "" {
+		f.retry = pull.RetryKubelet
+	}
+	opts := append([]pull.Option{pull.WithClock(f.clk),
+		pull.WithRetry(pull.RetryOptions{Policy: f.retry, OnRetry: func(r pull.Retried) { f.m.Retried(r) }})}, f.pullOpts...)
+	puller := pull.New(st, registry.New(f.regOpts), opts...)
+	f.puller = puller
 	rec := event.NewRecorder(event.Options{Sink: f.events, Host: "node1", Clock: f.clk})
 	m, err := New(Config{
 		NodeName: "node1", NodeIP: "127.0.0.1",

@@ -218,6 +218,9 @@ func (m *Manager) RemovePod(ctx context.Context, uid types.UID, deleted *corev1.
 	}
 	m.teardown(ctx, w)
 	m.pulls.ResetPrefix(string(uid) + "_")
+	if f, ok := m.cfg.Images.(forgetter); ok {
+		f.Forget(string(uid))
+	}
 	m.forgetCrashes(w.current())
 	m.save()
 
@@ -226,6 +229,10 @@ func (m *Manager) RemovePod(ctx context.Context, uid types.UID, deleted *corev1.
 	m.mu.Unlock()
 	close(done)
 }
+
+// forgetter is the optional capability of Images to drop a removed pod
+// from the pulls it waited on (*pull.Puller).
+type forgetter interface{ Forget(uid string) }
 
 // SyncNow asks the worker of uid to sync at once (for example after the
 // store received an image).

@@ -30,6 +30,9 @@ type outcome struct {
 	// that could not be read.
 	keyring credential.Keyring
 	missing []string
+	// retryAt is the earliest time the smart retry policy lets a failed
+	// pull run again (zero: none given).
+	retryAt time.Time
 }
 
 // sync brings one pod one step closer to its spec. As the kubelet's
@@ -97,6 +100,9 @@ func (m *Manager) sync(ctx context.Context, w *worker) time.Duration {
 	delay := RelistPeriod
 	if out.failed && !out.changed {
 		delay = m.resyncDelay()
+		if !out.retryAt.IsZero() {
+			delay = min(delay, max(out.retryAt.Sub(m.cfg.Clock.Now()), time.Millisecond))
+		}
 	}
 	return m.capAtDeadline(pod, st, delay)
 }
@@ -212,10 +218,13 @@ func (m *Manager) restart(ctx context.Context, pod *corev1.Pod, st *podState, c 
 // starts the container. Failures become the container's waiting state.
 func (m *Manager) start(ctx context.Context, pod *corev1.Pod, st *podState, c *corev1.Container, fieldPath string, out *outcome) {
 	cs := st.ctr(c.Name)
-	image, why, msg := m.ensureImage(ctx, pod, c, fieldPath, out.keyring)
+	image, why, msg, retryAt := m.ensureImage(ctx, pod, c, fieldPath, out.keyring)
 	if why != "" {
 		if ctx.Err() != nil {
 			return
+		}
+		if !retryAt.IsZero() && (out.retryAt.IsZero() || retryAt.Before(out.retryAt)) {
+			out.retryAt = retryAt
 		}
 		cs.waiting = &corev1.ContainerStateWaiting{Reason: why, Message: msg}
 		m.cfg.Recorder.Event(pod, fieldPath, reason.TypeWarning, reason.EventFailed, reason.ErrorReason(why))

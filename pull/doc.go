@@ -17,9 +17,23 @@
 //     see WithCredentialVerification): with the check passed, the image is
 //     used as is; otherwise it is pulled again with the caller's
 //     credentials (policy Never: ErrImageNeverPull);
-//  4. obeys the backoff of the request's BackoffKey (the kubelet's
-//     "<podUID>_<image>": 10 s doubling to 300 s); only real pull failures
-//     feed it, and a success garbage-collects it;
+//  4. obeys the retry policy of the request (RetryPolicy, chosen per
+//     Puller with WithRetry and per request): under RetryKubelet the
+//     backoff of the request's BackoffKey (the kubelet's
+//     "<podUID>_<image>": 10 s doubling to 300 s; only real pull failures
+//     feed it, and a success garbage-collects it); under RetrySmart (the
+//     default) one hold per image shared by every pod waiting on it: a
+//     cause that needs a person (TagNotFound, Unauthorized, ...) holds
+//     the image until RunRechecks' manifest HEAD (2 s growing to 30 s,
+//     jittered, one per image and credential) finds it or a trigger
+//     (RetryImage, RetryRepository, RetryRegistry, RetryHeld,
+//     RetryWaiter) releases it; a transient cause holds it 1 s doubling to
+//     20 s (jittered, Failure.RetryAt says until when); RateLimited holds
+//     it for the registry's Retry-After; RegistryUnreachable also has its
+//     host probed (RetryOptions.Probe, 500 ms growing to 5 s) and the first
+//     answer releases every image of the host. OnRetry names the pods
+//     released and the trigger. Requests without a BackoffKey (the CLI)
+//     are never held;
 //  5. tries the credentials that match the image, most specific first, pod
 //     secrets before node credentials. The first one the registry accepts
 //     wins. When credentials matched and all were refused there is no

@@ -3,6 +3,7 @@ package pull
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/pullwarden/pullwarden/cause"
 	"github.com/pullwarden/pullwarden/credential"
@@ -32,6 +33,12 @@ type EnsureRequest struct {
 	Observer Observer
 	// Progress, when set, receives per-blob progress of the transfer.
 	Progress func(registry.Progress)
+	// Retry is the request's retry policy; empty: the Puller's (see
+	// WithRetry). Only requests with a BackoffKey are retried by policy.
+	Retry RetryPolicy
+	// Waiter names who waits on the image under the smart policy (the
+	// pod's UID), for OnRetry; empty: BackoffKey.
+	Waiter string
 }
 
 // Failure is the error Ensure returns: the kubelet's waiting reason and
@@ -46,6 +53,10 @@ type Failure struct {
 	// Err is the classified failure (*cause.Error); nil for
 	// ImagePullBackOff, which reports the last failure in Message.
 	Err error
+	// RetryAt is when the smart policy lets the next attempt run (zero:
+	// when a re-check or a trigger releases the image, or the kubelet
+	// policy).
+	RetryAt time.Time
 }
 
 func (f *Failure) Error() string { return f.Message }
@@ -109,7 +120,12 @@ func (p *Puller) ensure(ctx context.Context, req EnsureRequest) (Result, *Failur
 		obs.Observe(Event{Kind: EventNeverPull, Image: req.Image, Err: err, Verified: verified})
 		return res, &Failure{Reason: reason.ErrImageNeverPull, Message: reason.NeverPull(req.Image), Err: err}
 	}
-	if key := req.BackoffKey; key != "" && p.backoff.IsInBackOffSinceUpdate(key, p.clock.Now()) {
+	if p.policyOf(req) == RetrySmart {
+		if h, ok := p.held(holdKey(ref, req.Keyring), waiterOf(req)); ok {
+			obs.Observe(Event{Kind: EventBackOff, Image: req.Image})
+			return res, p.heldFailure(req.Image, h)
+		}
+	} else if key := req.BackoffKey; key != "" && p.backoff.IsInBackOffSinceUpdate(key, p.clock.Now()) {
 		obs.Observe(Event{Kind: EventBackOff, Image: req.Image})
 		lastReason, lastMsg, _ := p.backoff.Last(key)
 		return res, &Failure{Reason: reason.ImagePullBackOff, Message: reason.BackOffPullingMessage(req.Image, lastReason, lastMsg)}
@@ -125,6 +141,9 @@ func (p *Puller) pull(ctx context.Context, req EnsureRequest, ref reference.Refe
 	out, used, err := p.tryCredentials(ctx, ref, req.Keyring, req.Progress)
 	out.Image, out.Policy = res.Image, res.Policy
 	out.Duration = p.clock.Since(start)
+	if ctx.Err() == nil {
+		p.recordPullMetrics(ref.String(), out, err)
+	}
 	if err != nil {
 		p.recordFailed(ctx, ref)
 		if ctx.Err() != nil {
@@ -133,7 +152,12 @@ func (p *Puller) pull(ctx context.Context, req EnsureRequest, ref reference.Refe
 		}
 		text := pullError(err)
 		obs.Observe(Event{Kind: EventPullFailed, Image: req.Image, Err: err, Message: text})
-		if req.BackoffKey != "" {
+		switch p.policyOf(req) {
+		case RetrySmart:
+			at := p.failed(ref, req.Keyring, waiterOf(req), err, text)
+			c := cause.Of(err)
+			return out, &Failure{Reason: reason.ErrImagePull, Message: text + "; fix: " + c.Hint(), Err: err, RetryAt: at}
+		case RetryKubelet:
 			p.backoff.Fail(req.BackoffKey, reason.ErrImagePull, text)
 		}
 		return out, &Failure{Reason: reason.ErrImagePull, Message: text, Err: err}
@@ -144,6 +168,11 @@ func (p *Puller) pull(ctx context.Context, req EnsureRequest, ref reference.Refe
 	if req.BackoffKey != "" {
 		p.backoff.GC()
 	}
+	if p.policyOf(req) == RetrySmart {
+		if others := p.pulledHold(holdKey(ref, req.Keyring), waiterOf(req)); len(others) > 0 {
+			p.notifyRetry(Retried{Image: ref.String(), Waiters: others, Trigger: TriggerPulled})
+		}
+	}
 	return out, nil
 }
 
@@ -151,4 +180,11 @@ func (p *Puller) pull(ctx context.Context, req EnsureRequest, ref reference.Refe
 // classified cause first, so that a person sees what to act on.
 func pullError(err error) string {
 	return fmt.Sprintf("%s: %s", cause.Of(err).Reason(), err.Error())
+}
+
+func waiterOf(req EnsureRequest) string {
+	if req.Waiter != "" {
+		return req.Waiter
+	}
+	return req.BackoffKey
 }

@@ -105,7 +105,7 @@ func (p *Puller) runFlight(ctx context.Context, key string, f *flight, ref refer
 	}
 	defer release()
 	waited := p.clock.Since(queued)
-	f.res, f.err = p.fetch(ctx, ref, auth, func(pr registry.Progress) {
+	f.res, f.err = p.fetchMirrored(ctx, ref, auth, func(pr registry.Progress) {
 		p.mu.Lock()
 		ws := make([]func(registry.Progress), 0, len(f.progress))
 		for _, w := range f.progress {
@@ -119,15 +119,16 @@ func (p *Puller) runFlight(ctx context.Context, key string, f *flight, ref refer
 	f.res.Waited = waited
 }
 
-// fetch transfers ref under a lease and records its name.
-func (p *Puller) fetch(ctx context.Context, ref reference.Reference, auth authn.Authenticator, progress func(registry.Progress)) (Result, error) {
+// fetch transfers from (ref itself, or ref on a mirror) under a lease and
+// records the image under ref's name.
+func (p *Puller) fetch(ctx context.Context, ref, from reference.Reference, auth authn.Authenticator, progress func(registry.Progress)) (Result, error) {
 	release, err := p.store.Lease(ctx)
 	if err != nil {
 		return Result{}, storeErr(err)
 	}
 	defer func() { _ = release() }()
 
-	r, err := p.fetcher.Fetch(ctx, ref, auth, p.store, progress)
+	r, err := p.fetcher.Fetch(ctx, from, auth, p.store, progress)
 	if err != nil {
 		return Result{}, err
 	}

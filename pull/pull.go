@@ -18,7 +18,10 @@ import (
 	"github.com/pullwarden/pullwarden/cause"
 	"github.com/pullwarden/pullwarden/clock"
 	"github.com/pullwarden/pullwarden/credential"
+	"github.com/pullwarden/pullwarden/hosts"
+	"github.com/pullwarden/pullwarden/metrics"
 	"github.com/pullwarden/pullwarden/policy"
+	"github.com/pullwarden/pullwarden/recheck"
 	"github.com/pullwarden/pullwarden/reference"
 	"github.com/pullwarden/pullwarden/registry"
 	"github.com/pullwarden/pullwarden/store"
@@ -64,6 +67,9 @@ type Result struct {
 	// Credential names the credential the registry accepted ("" when
 	// anonymous or not pulled). Never the secret itself.
 	Credential string
+	// Mirror is the mirror host that served the image ("" when the
+	// registry itself did, or nothing was pulled).
+	Mirror string
 	// Duration is the time the request took, Waited the part of it spent
 	// waiting for a transfer another request had started.
 	Duration, Waited time.Duration
@@ -92,6 +98,20 @@ type Puller struct {
 
 	mu       sync.Mutex
 	inflight map[string]*flight
+
+	// Retry policy (retry.go).
+	retryOpts    RetryOptions
+	rechecks     *recheck.Schedule[checkKey]
+	probes       *recheck.Schedule[string]
+	holdMu       sync.Mutex
+	holds        map[checkKey]*hold
+	recheckCreds map[checkKey]credential.Credential
+	releases     map[string]released
+	metrics      *metrics.Metrics
+
+	// Mirrors (mirror.go).
+	mirrorRoot string
+	health     *hosts.Health
 }
 
 // Option configures a Puller.
@@ -130,6 +150,25 @@ func New(s store.Store, f Fetcher, opts ...Option) *Puller {
 		p.records = NewMemoryRecords()
 	}
 	p.intents = map[string]int{}
+	if p.retryOpts.Policy == "" {
+		p.retryOpts.Policy = RetrySmart
+	}
+	ro := p.retryOpts.Recheck
+	if c, ok := p.clock.(clock.Clock); ok && ro.Clock == nil {
+		ro.Clock = c
+	}
+	p.rechecks = recheck.New[checkKey](ro)
+	po := p.retryOpts.Probes
+	if po.Initial == 0 && po.Max == 0 {
+		po = recheck.Probe()
+	}
+	if c, ok := p.clock.(clock.Clock); ok && po.Clock == nil {
+		po.Clock = c
+	}
+	p.probes = recheck.New[string](po)
+	p.holds = map[checkKey]*hold{}
+	p.recheckCreds = map[checkKey]credential.Credential{}
+	p.releases = map[string]released{}
 	return p
 }
 

@@ -155,3 +155,30 @@ func InitStatus(r string) string {
 func InitProgress(done, total int) string {
 	return fmt.Sprintf("%s%d/%d", StatusInitPrefix, done, total)
 }
+
+// WaitingForFix is the ImagePullBackOff waiting message of the smart retry
+// policy: the kubelet's `Back-off pulling image "X"` prefix, then the cause,
+// the failure, what fixes it and when pullwarden looks again:
+// `Back-off pulling image "X": TagNotFound: <message>; fix: <hint>; <next>`.
+func WaitingForFix(image, causeReason, message, hint, next string) string {
+	return fmt.Sprintf("%s: %s: %s; fix: %s; %s", BackOffPulling(image), causeReason, message, hint, next)
+}
+
+// PullRetried is the Normal/PullRetried event message: a pull waiting on a
+// fix is retried now because of trigger ("the tag was found by a re-check",
+// "retry requested", ...).
+func PullRetried(image, trigger string) string {
+	return fmt.Sprintf("Retrying image %q now: %s", image, trigger)
+}
+
+// PullsRetried is the PullRetried message when no particular image was
+// held (`pullwarden retry pod` on a pod in the kubelet's backoff).
+func PullsRetried(trigger string) string {
+	return "Retrying image pulls now: " + trigger
+}
+
+// ServedByMirror is appended to the Pulled event's message when a mirror
+// (containerd hosts.toml) served the image: ` (served by mirror HOST)`.
+func ServedByMirror(host string) string {
+	return fmt.Sprintf(" (served by mirror %s)", host)
+}

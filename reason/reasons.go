@@ -68,6 +68,10 @@ const (
 	// EventFailedToRetrieveImagePullSecret is written on the pod (no
 	// fieldPath) when some imagePullSecrets cannot be read.
 	EventFailedToRetrieveImagePullSecret = "FailedToRetrieveImagePullSecret"
+	// EventPullRetried (pullwarden, not the kubelet) is written on the pod
+	// when a pull waiting on a fix is retried at once because something
+	// announced the fix (a secret changed, a push, `pullwarden retry`).
+	EventPullRetried = "PullRetried"
 
 	// Container events.
 	EventCreated             = "Created"

@@ -222,3 +222,7 @@ func HostPlatform() *v1.Platform {
 	}
 	return p
 }
+
+// DefaultTransport is the transport a Client uses when Options.Transport
+// is nil, for callers that wrap it (the node agent's throttle).
+func DefaultTransport() http.RoundTripper { return defaultTransport(DefaultParallel) }

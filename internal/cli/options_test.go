@@ -27,6 +27,10 @@ func TestBadOptionsAreRefused(t *testing.T) {
 		{"serve without pause image", []string{"serve", "--data-dir", t.TempDir()}, "--pause-image is required"},
 		{"serve missing authfile", []string{"serve", "--pause-image", "127.0.0.1:1/p:1", "--data-dir", t.TempDir(), "--authfile", missing}, "--authfile " + missing},
 		{"serve bad insecure host", []string{"serve", "--pause-image", "127.0.0.1:1/p:1", "--data-dir", t.TempDir(), "--insecure-registry", "a_b"}, `--insecure-registry "a_b"`},
+		{"serve bad retry policy", []string{"serve", "--pause-image", "127.0.0.1:1/p:1", "--data-dir", t.TempDir(), "--retry-policy", "fast"}, `--retry-policy: retry policy "fast": want "smart" or "kubelet"`},
+		{"retry without kind", []string{"retry", "web"}, `retry takes the kind "pod"`},
+		{"retry nothing selected", []string{"retry", "pod"}, "no pods selected"},
+		{"retry names and all", []string{"retry", "pod", "web", "--all"}, "not both"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, errOut, code := run(t, tc.args...)

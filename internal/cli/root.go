@@ -88,6 +88,7 @@ a person can act on.`,
 		newRunPodCmd(g),
 		newResetCmd(g),
 		newExplainCmd(g), newCheckCmd(g),
+		newRetryCmd(g),
 	)
 	return root
 }
@@ -123,6 +124,22 @@ func (g *globals) logger(w io.Writer) *slog.Logger {
 		lvl = slog.LevelWarn
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))
+}
+
+// loggerFormat is logger with records as "text" or "json".
+func (g *globals) loggerFormat(w io.Writer, format string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(g.logLevel)); err != nil {
+		lvl = slog.LevelWarn
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch format {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
 // usageError is a mistake in the command line.

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/pullwarden/pullwarden/agent"
+	"github.com/pullwarden/pullwarden/pull"
 )
 
 // agentFlags configure an in-process agent (serve, run-pod).
@@ -27,6 +28,10 @@ func (a *agentFlags) register(f *pflag.FlagSet) {
 	f.StringArrayVar(&a.cfg.PreloadedImagesVerificationAllowlist, "preloaded-images-verification-allowlist", nil,
 		"repository (REGISTRY/PATH) or prefix (REGISTRY/PATH/*) that NeverVerifyAllowlistedImages never verifies; repeatable")
 	f.Var(&int32Ptr{p: &a.cfg.MaxParallelImagePulls}, "max-parallel-image-pulls", "with --serialize-image-pulls=false, the most image pulls at once (the kubelet's maxParallelImagePulls; default: no limit)")
+	f.StringVar(&a.cfg.RetryPolicy, "retry-policy", "smart", `how failed pulls are retried: "smart" (by cause; held images re-checked with a manifest HEAD and retried at once when the fix is announced) or "kubelet" (the kubelet's 10s-to-5m backoff exactly); a pod overrides it with the annotation pullwarden.io/retry-policy`)
+	f.StringVar(&a.cfg.RegistryConfigPath, "registry-config-path", "", "directory of containerd hosts.toml files (DIR/HOST[:PORT]/hosts.toml, containerd's config_path): mirrors tried in order before the registry")
+	f.StringVar(&a.cfg.MetricsListen, "metrics-listen", "", "HOST:PORT serving Prometheus metrics at /metrics (pulls by result and cause, bytes, retry delays, recovery seconds by trigger, pods waiting by cause)")
+	f.StringVar(&a.cfg.NotifyListen, "notify-listen", "", "HOST:PORT of an endpoint for docker-registry push notifications (POST /registry/notifications); a push retries the pods waiting on its repository at once")
 }
 
 // check reports a missing or bad flag as a usage error.
@@ -37,12 +42,15 @@ func (a *agentFlags) check() error {
 	if err := checkRegistryHosts("insecure-registry", a.cfg.Insecure); err != nil {
 		return err
 	}
+	if _, err := pull.ParseRetryPolicy(a.cfg.RetryPolicy); err != nil {
+		return &usageError{fmt.Errorf("--retry-policy: %w", err)}
+	}
 	return checkFileFlag("authfile", a.cfg.AuthFile)
 }
 
 func newServeCmd(g *globals) *cobra.Command {
 	a := &agentFlags{}
-	var listen string
+	var listen, logFormat string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the node agent: pods on containerd with the kubelet's pull behaviour",
@@ -70,7 +78,11 @@ client certificate under DATA_DIR/pki and writes DATA_DIR/kubeconfig (mode
 				return err
 			}
 			a.cfg.Listen = listen
-			a.cfg.Logger = g.logger(cmd.ErrOrStderr())
+			logger, err := g.loggerFormat(cmd.ErrOrStderr(), logFormat)
+			if err != nil {
+				return &usageError{err}
+			}
+			a.cfg.Logger = logger
 			ag, err := agent.Start(cmd.Context(), a.cfg)
 			if err != nil {
 				return err
@@ -85,6 +97,7 @@ client certificate under DATA_DIR/pki and writes DATA_DIR/kubeconfig (mode
 	}
 	a.register(cmd.Flags())
 	cmd.Flags().BoolVar(&a.cfg.DrainOnExit, "drain-on-exit", false, "on exit stop every pod, remove its sandbox and mounts, and stop the private containerd (default: containers keep running and a restarted agent adopts them)")
+	cmd.Flags().StringVar(&logFormat, "log-format", "text", `log records as "text" or "json" (slog)`)
 	cmd.Flags().StringVar(&listen, "listen", "", "API address: a unix socket path or 127.0.0.1:PORT (default DATA_DIR/pullwarden.sock)")
 	cmd.Flags().StringVar(&a.cfg.ListenTCP, "listen-tcp", agent.ListenTCPAuto, `API listener with TLS and a required credential, for kubectl: "auto" (127.0.0.1, the previous run's port if free, else a random one), "none", or 127.0.0.1:PORT; DATA_DIR/kubeconfig points at it`)
 	return cmd
