@@ -17,7 +17,7 @@ FUZZTIME    ?= 10s
 # Build tags vet and staticcheck add (untagged files are checked as well).
 LINTTAGS    ?= e2e,kubelet
 
-.PHONY: help deps kube build install test lint e2e compare demo bench bench-shapes fuzz fmt
+.PHONY: help deps kube build install test lint e2e compare demo bench bench-shapes bench-recovery fuzz fmt
 
 help:
 	@echo "make deps    install the Debian packages the tests and demos use (root)"
@@ -30,6 +30,7 @@ help:
 	@echo "make compare the agent side by side with a real kubelet v1.37.2 (scripts/cluster.sh; -tags 'e2e kubelet')"
 	@echo "make demo    scripts/demo.sh + demo-pods.sh: pulls explained, then pods on containerd"
 	@echo "make bench   bench/pull.sh: cold pulls vs crane, skopeo, curl -> docs/benchmarks.md"
+	@echo "make bench-recovery  bench/recovery.sh: seconds from a fix to Running, smart vs kubelet policy"
 	@echo "make bench-shapes  bench/shapes.sh: small layers, gzip, cuts, warm vs crane, skopeo, containerd, curl"
 	@echo "make fuzz    every fuzz target for FUZZTIME ($(FUZZTIME))"
 
@@ -96,6 +97,9 @@ demo:
 
 bench:
 	bash bench/pull.sh
+
+bench-recovery:
+	bash bench/recovery.sh
 
 bench-shapes:
 	bash bench/shapes.sh

@@ -178,10 +178,11 @@ PW_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain 2>/dev/null | head -n 1)" ]; then PW_REV="$PW_REV (with uncommitted changes)"; fi
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 mkdir -p "$(dirname "$OUT")"
-# Keep the section bench/shapes.sh wrote (between its markers).
+# Keep the sections bench/shapes.sh and bench/recovery.sh wrote (between
+# their markers).
 SHAPES_SECTION=
 if [ -f "$OUT" ]; then
-	SHAPES_SECTION=$(sed -n '/^<!-- shapes:begin -->$/,/^<!-- shapes:end -->$/p' "$OUT")
+	SHAPES_SECTION=$(sed -n '/^<!-- [a-z]*:begin -->$/,/^<!-- [a-z]*:end -->$/p' "$OUT")
 fi
 cat >"$OUT" <<MD
 # Pull benchmark

@@ -255,20 +255,7 @@ for shape in "${SHAPES[@]}"; do
 	done
 done
 
-# Replace the section between the markers in $OUT (or append it).
-begin='<!-- shapes:begin -->'
-end='<!-- shapes:end -->'
-touch "$OUT"
-if grep -qF "$begin" "$OUT"; then
-	printf '%s\n' "$SECTION" >"$WORK/section.md"
-	awk -v b="$begin" -v e="$end" -v f="$WORK/section.md" '
-		$0 == b { print; while ((getline l < f) > 0) print l; skip = 1; next }
-		$0 == e { skip = 0 }
-		!skip' "$OUT" >"$WORK/out.md"
-	cp "$WORK/out.md" "$OUT"
-else
-	printf '\n%s\n%s\n%s\n' "$begin" "$SECTION" "$end" >>"$OUT"
-fi
+replace_section "$OUT" shapes "$SECTION"
 echo
 echo "$SECTION"
 echo

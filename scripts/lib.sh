@@ -94,3 +94,25 @@ stop_registry() {
 	fi
 	REG_PID=
 }
+
+# replace_section FILE NAME TEXT: puts TEXT between the lines
+# `<!-- NAME:begin -->` and `<!-- NAME:end -->` of FILE, replacing what was
+# there, or appends the markers and TEXT when FILE has none. The benchmark
+# scripts each keep their own section of docs/benchmarks.md this way.
+replace_section() {
+	local file=$1 name=$2 text=$3 tmp
+	local begin="<!-- $name:begin -->" end="<!-- $name:end -->"
+	touch "$file"
+	if grep -qF "$begin" "$file"; then
+		tmp=$(mktemp)
+		printf '%s\n' "$text" >"$tmp.section"
+		awk -v b="$begin" -v e="$end" -v f="$tmp.section" '
+			$0 == b { print; while ((getline l < f) > 0) print l; skip = 1; next }
+			$0 == e { skip = 0 }
+			!skip' "$file" >"$tmp"
+		cp "$tmp" "$file"
+		rm -f "$tmp" "$tmp.section"
+	else
+		printf '\n%s\n%s\n%s\n' "$begin" "$text" "$end" >>"$file"
+	fi
+}
