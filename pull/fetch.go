@@ -63,6 +63,7 @@ func (p *Puller) fetchShared(ctx context.Context, ref reference.Reference, cred 
 			// Everything a joiner saw was waiting for another's transfer.
 			res.Waited = p.clock.Since(start)
 			res.Downloaded = 0
+			res.Resumed = 0
 		}
 		return res, f.err
 	case <-ctx.Done():
@@ -136,5 +137,5 @@ func (p *Puller) fetch(ctx context.Context, ref, from reference.Reference, auth 
 	if err := p.store.PutImage(ctx, img); err != nil {
 		return Result{}, storeErr(err)
 	}
-	return Result{RepoDigest: r.RepoDigest, Target: r.Target, Size: r.Size, Downloaded: r.Downloaded}, nil
+	return Result{RepoDigest: r.RepoDigest, Target: r.Target, Size: r.Size, Downloaded: r.Downloaded, Resumed: r.Resumed}, nil
 }

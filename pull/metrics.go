@@ -47,6 +47,7 @@ func (p *Puller) recordPullMetrics(image string, res Result, err error) {
 	}
 	p.metrics.Pull(metrics.Success, "")
 	p.metrics.Transferred(res.Downloaded)
+	p.metrics.Resumed(res.Resumed)
 	p.holdMu.Lock()
 	r, ok := p.releases[image]
 	delete(p.releases, image)

@@ -62,6 +62,9 @@ type Result struct {
 	Size int64
 	// Downloaded is how many bytes this request transferred.
 	Downloaded int64
+	// Resumed is how many bytes of partial blobs an earlier pull left that
+	// this request kept instead of downloading again.
+	Resumed int64
 	// Pulled is false when the policy used an image already present.
 	Pulled bool
 	// Credential names the credential the registry accepted ("" when

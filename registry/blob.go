@@ -59,8 +59,14 @@ func (s *session) blobAttempt(ctx context.Context, st store.Store, desc v1.Descr
 		} else {
 			rep.report(desc, off, Downloading)
 		}
-		if err := s.transfer(ctx, w, desc, off, rep); err != nil {
+		kept, err := s.transfer(ctx, w, desc, off, rep)
+		if err != nil {
 			return err
+		}
+		if attempt == 1 {
+			// What the first attempt continued from was left by an
+			// earlier call; later attempts continue from this one's.
+			s.resumed.add(kept)
 		}
 	}
 	rep.report(desc, desc.Size, Verifying)
@@ -87,11 +93,12 @@ func (s *session) storeErr(ctx context.Context, err error, desc v1.Descriptor) e
 
 // transfer GETs desc from byte off (with Range when off > 0) into w. A
 // registry answering 200 to a Range request sends the whole blob: w is
-// truncated and written from the start.
-func (s *session) transfer(ctx context.Context, w store.Writer, desc v1.Descriptor, off int64, rep *reporter) error {
+// truncated and written from the start. It returns how many bytes it kept
+// (off when the registry continued from there, else 0).
+func (s *session) transfer(ctx context.Context, w store.Writer, desc v1.Descriptor, off int64, rep *reporter) (int64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url("blobs", desc.Digest.String()), nil)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if off > 0 {
 		// An explicit end: some registries (ggcr's) reject open ranges.
@@ -99,7 +106,7 @@ func (s *session) transfer(ctx context.Context, w store.Writer, desc v1.Descript
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer resp.Body.Close()
 	switch {
@@ -107,12 +114,12 @@ func (s *session) transfer(ctx context.Context, w store.Writer, desc v1.Descript
 		cr, ok := parseContentRange(resp.Header.Get("Content-Range"))
 		if !ok || cr.start != off {
 			if err := w.Truncate(0); err != nil {
-				return s.storeErr(ctx, err, desc)
+				return 0, s.storeErr(ctx, err, desc)
 			}
-			return fmt.Errorf("%w: Content-Range %q does not start at %d", errShortBody, sanitize(resp.Header.Get("Content-Range")), off)
+			return 0, fmt.Errorf("%w: Content-Range %q does not start at %d", errShortBody, sanitize(resp.Header.Get("Content-Range")), off)
 		}
 		if cr.total >= 0 && cr.total != desc.Size {
-			return s.sizeLie(desc, cr.total)
+			return 0, s.sizeLie(desc, cr.total)
 		}
 	case resp.StatusCode == http.StatusOK:
 		// A Content-Length short of desc.Size may be a truncating proxy
@@ -122,18 +129,18 @@ func (s *session) transfer(ctx context.Context, w store.Writer, desc v1.Descript
 			s.c.opts.Logger.DebugContext(ctx, "registry ignored Range; downloading from the start",
 				"host", s.t.host, "digest", desc.Digest.String())
 			if err := w.Truncate(0); err != nil {
-				return s.storeErr(ctx, err, desc)
+				return 0, s.storeErr(ctx, err, desc)
 			}
 			off = 0
 		}
 	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable && off > 0:
-		return cause.New(cause.ProtocolError,
+		return 0, cause.New(cause.ProtocolError,
 			"registry %s has fewer than the %d bytes of blob %s of repository %q that the manifest lists (416 to a request from byte %d)",
 			s.t.host, desc.Size, desc.Digest, s.repo, off)
 	default:
-		return checkResponse(resp, s.c.opts.Clock.Now(), http.StatusOK)
+		return 0, checkResponse(resp, s.c.opts.Clock.Now(), http.StatusOK)
 	}
-	return s.copyBody(ctx, w, desc, off, resp.Body, rep)
+	return off, s.copyBody(ctx, w, desc, off, resp.Body, rep)
 }
 
 // copyBody writes the rest of desc (from off) from body into w in chunks.

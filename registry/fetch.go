@@ -26,6 +26,10 @@ type Result struct {
 	Size int64
 	// Downloaded is the number of body bytes this call transferred.
 	Downloaded int64
+	// Resumed is the number of bytes of partial blobs left by an earlier
+	// call or process that this call continued with Range instead of
+	// downloading again.
+	Resumed int64
 }
 
 // Fetch downloads ref's image for Options.Platform into st: it resolves ref
@@ -98,6 +102,7 @@ func (s *session) fetch(ctx context.Context, ref reference.Reference, st store.S
 		}
 	}
 	res.Downloaded = s.downloaded.load()
+	res.Resumed = s.resumed.load()
 	return res, nil
 }
 

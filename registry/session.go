@@ -25,6 +25,9 @@ type session struct {
 	client *http.Client
 	// downloaded counts body bytes received (manifests and blobs).
 	downloaded counter
+	// resumed counts the bytes of partial blobs an earlier call (or
+	// process) left that this call kept instead of downloading again.
+	resumed counter
 }
 
 // sessionRef is what a session is opened for.

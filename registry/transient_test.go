@@ -3,6 +3,7 @@ package registry
 import (
 	"bytes"
 	"crypto/rand"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -145,6 +146,48 @@ func TestResumeAfterTwoCuts(t *testing.T) {
 	}
 	if w := clk.Waits(); len(w) != 0 {
 		t.Fatalf("waited %v although every cut attempt made progress", w)
+	}
+	if res.Resumed != 0 {
+		t.Fatalf("Resumed = %d: the call continued only from its own bytes", res.Resumed)
+	}
+}
+
+// TestResumedCountsAnEarlierPartial: the bytes of a partial blob an earlier
+// call left are continued with Range, not downloaded again, and reported
+// as Resumed (the agent's pullwarden_resumed_bytes_total).
+func TestResumedCountsAnEarlierPartial(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	img, layer := bigImage(t, 8<<20)
+	ref := e.push(t, "big/partial:v1", img)
+	ld, _ := layer.Digest()
+	size, _ := layer.Size()
+	rc, err := layer.Compressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(rc)
+	rc.Close()
+	st := newMemStore()
+	const kept = 3 << 20
+	w, err := st.Writer(t.Context(), v1.Descriptor{Digest: ld, Size: size, MediaType: types.OCILayer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(data[:kept]); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	res, err := testClient(newFakeClock()).Fetch(t.Context(), ref, nil, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertComplete(t, st, img)
+	if res.Resumed != kept {
+		t.Fatalf("Resumed = %d, want %d", res.Resumed, kept)
+	}
+	if served := e.proxy.Served("/v2/big/partial/blobs/" + ld.String()); served != size-kept {
+		t.Fatalf("the registry served %d bytes of the blob, want the %d not kept", served, size-kept)
 	}
 }
 
