@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/pullwarden/pullwarden/apiserver"
-	"github.com/pullwarden/pullwarden/credential"
 	"github.com/pullwarden/pullwarden/event"
 	"github.com/pullwarden/pullwarden/hosts"
 	"github.com/pullwarden/pullwarden/manifest"
@@ -57,6 +56,9 @@ type Agent struct {
 	// metricsListener the metrics endpoint's.
 	notifyListener, metricsListener net.Listener
 	metrics                         *metrics.Metrics
+	// nodeCreds are the node's docker config credentials, reloaded when
+	// the file changes.
+	nodeCreds *nodeCredentials
 }
 
 // Start locks the data directory, opens the database, connects to (or
@@ -140,12 +142,8 @@ func (a *Agent) start(ctx context.Context) error {
 	if _, err := a.puller.Pull(ctx, pull.Request{Image: cfg.PauseImage, Policy: policy.IfNotPresent}); err != nil {
 		return fmt.Errorf("pause image %s: %w", cfg.PauseImage, err)
 	}
-	node, warnings, err := credential.LoadDockerConfig(ctx, cfg.AuthFile)
-	if err != nil {
+	if a.nodeCreds, err = loadNodeCredentials(ctx, cfg.AuthFile, cfg.Logger); err != nil {
 		return err
-	}
-	for _, w := range warnings {
-		cfg.Logger.Warn("node credentials", "source", w.Source, "problem", w.Message)
 	}
 	recorder := event.NewRecorder(event.Options{Sink: eventSink{a.objects}, Host: cfg.NodeName, Clock: cfg.Clock, Logger: cfg.Logger})
 	a.scheduler = event.NewRecorder(event.Options{Sink: eventSink{a.objects}, Component: "default-scheduler", Clock: cfg.Clock, Logger: cfg.Logger})
@@ -153,7 +151,7 @@ func (a *Agent) start(ctx context.Context) error {
 	if a.pods, err = pod.New(pod.Config{
 		NodeName: cfg.NodeName, NodeIP: cfg.NodeIP,
 		Runtime: a.runtime, Images: a.puller, Objects: objs, Recorder: podRecorder{recorder},
-		Clock: cfg.Clock, LogDir: filepath.Join(cfg.DataDir, "pods"), NodeKeyring: node,
+		Clock: cfg.Clock, LogDir: filepath.Join(cfg.DataDir, "pods"), NodeKeyring: a.nodeCreds,
 		State: objs, Logger: cfg.Logger,
 	}); err != nil {
 		return err

@@ -23,12 +23,14 @@ import (
 
 // runRetry runs what retries held pulls the moment their cause is fixed,
 // until ctx ends: the shared re-checks, the watch of Secrets and
-// ServiceAccounts, and the push-notification endpoint when configured.
+// ServiceAccounts and of the node's docker config, and the push-notification
+// endpoint when configured.
 func (a *Agent) runRetry(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = a.puller.RunRechecks(ctx) })
 	wg.Go(func() { a.watchCredentials(ctx, manifest.Secret) })
 	wg.Go(func() { a.watchCredentials(ctx, manifest.ServiceAccount) })
+	wg.Go(func() { a.watchNodeCredentials(ctx) })
 	if a.notifyListener != nil {
 		wg.Go(func() { a.serveNotify(ctx) })
 	}

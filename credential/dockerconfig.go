@@ -136,6 +136,20 @@ func (l loader) fromHelper(ctx context.Context, h helper, src, server string, cr
 }
 
 // defaultPath is $DOCKER_CONFIG/config.json, else ~/.docker/config.json.
+// DockerConfigPath is the docker config file LoadDockerConfig reads for
+// path: path itself when set, else $DOCKER_CONFIG/config.json, else
+// ~/.docker/config.json ("" when there is no home directory).
+func DockerConfigPath(path string) string {
+	if path != "" {
+		return path
+	}
+	p, err := defaultLoader().defaultPath()
+	if err != nil {
+		return ""
+	}
+	return p
+}
+
 func (l loader) defaultPath() (string, error) {
 	if d := l.getenv("DOCKER_CONFIG"); d != "" {
 		return filepath.Join(d, "config.json"), nil
