@@ -71,6 +71,20 @@ func retryScenarios(t *testing.T, a *Agent, notifyAddr string) {
 	})
 }
 
+// waitPullWaiting polls until the pod's container waits with ErrImagePull or
+// ImagePullBackOff (10 s at most) and returns the reason and message.
+func waitPullWaiting(t *testing.T, a *Agent, name string) (string, string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r, msg := waiting(a.Pod(t, name), "app")
+		if r == "ErrImagePull" || r == "ImagePullBackOff" || time.Now().After(deadline) {
+			return r, msg
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // failedAt waits for the pod's first failed pull and returns when it was
 // seen.
 func waitFailed(t *testing.T, a *Agent, name string) time.Time {
@@ -117,7 +131,9 @@ func testTagFix(t *testing.T, a *Agent, reg *testregistry.Registry, trigger, eve
 	a.Apply(t, podManifest{Name: kubelet, Image: image, Command: cmd, Annotations: map[string]string{"pullwarden.io/retry-policy": "kubelet"}}.YAML())
 	failed := waitFailed(t, a, smart)
 	waitFailed(t, a, kubelet)
-	if r, msg := waiting(a.Pod(t, smart), "app"); !strings.Contains(msg, "TagNotFound") || !strings.Contains(msg, "fix: ") {
+	// The status shows the failure at the pod's next sync (as the
+	// kubelet's, written at the start of a sync), about a second later.
+	if r, msg := waitPullWaiting(t, a, smart); !strings.Contains(msg, "TagNotFound") || !strings.Contains(msg, "fix: ") {
 		t.Errorf("smart waiting %q %q: want the cause and the fix", r, msg)
 	}
 	time.Sleep(time.Until(failed.Add(delay)))
