@@ -1,6 +1,7 @@
 package clock
 
 import (
+	"context"
 	"time"
 
 	kclock "k8s.io/utils/clock"
@@ -25,3 +26,15 @@ func Real() Clock { return kclock.RealClock{} }
 
 // NewFake returns a Fake clock set to t.
 func NewFake(t time.Time) *Fake { return kfake.NewFakeClock(t) }
+
+// Sleep waits d on c, or until ctx ends (then it returns ctx.Err()).
+func Sleep(ctx context.Context, c Clock, d time.Duration) error {
+	t := c.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C():
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -173,7 +173,7 @@ func withDefaults(o Options) Options {
 	}
 	if o.Sleep == nil {
 		clk := o.Clock
-		o.Sleep = func(ctx context.Context, d time.Duration) error { return sleep(ctx, clk, d) }
+		o.Sleep = func(ctx context.Context, d time.Duration) error { return clock.Sleep(ctx, clk, d) }
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -192,18 +192,6 @@ func defaultTransport(parallel int) *http.Transport {
 	t.DisableCompression = true
 	t.ReadBufferSize = 64 << 10
 	return t
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, clk clock.Clock, d time.Duration) error {
-	t := clk.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C():
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // HostPlatform is the platform this binary runs on. On 32-bit arm the

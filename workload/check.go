@@ -158,16 +158,7 @@ func checkDefaults(set *Set, o CheckOptions) CheckOptions {
 		o.MaxRetryAfter = DefaultMaxRetryAfter
 	}
 	if o.Sleep == nil {
-		o.Sleep = func(ctx context.Context, d time.Duration) error {
-			t := time.NewTimer(d)
-			defer t.Stop()
-			select {
-			case <-t.C:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
+		o.Sleep = func(ctx context.Context, d time.Duration) error { return clock.Sleep(ctx, clock.Real(), d) }
 	}
 	if o.Clock == nil {
 		o.Clock = clock.Real()
