@@ -55,6 +55,9 @@ type Endpoint struct {
 	// Mirror is false for the registry's own server (the last entry, from
 	// "server" or the default) and true for a [host."..."] entry.
 	Mirror bool
+	// DefaultSkipVerify is set when SkipVerify comes from containerd's
+	// default for a loopback registry (no server line), not from a file.
+	DefaultSkipVerify bool
 	// SkipVerify is the skip_verify setting; nil when not set.
 	SkipVerify *bool
 	// CA lists CA certificate files (absolute: relative paths in the file

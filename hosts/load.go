@@ -124,7 +124,7 @@ func defaults(eps []Endpoint, host string) {
 			}
 			if port != "80" {
 				skip := true
-				last.SkipVerify = &skip
+				last.SkipVerify, last.DefaultSkipVerify = &skip, true
 			}
 		default:
 			last.Scheme, last.Host = "https", host

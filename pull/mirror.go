@@ -14,10 +14,13 @@ import (
 // WithMirrors makes transfers read containerd's hosts.toml layout under
 // root (config_path: root/<host>/hosts.toml) and try the configured hosts
 // in order, mirrors first and the registry itself last, skipping hosts
-// that health records as down (default: no mirrors). Mirrors are asked
+// that health records as down (default: no mirrors). Each host is reached
+// with its own settings (scheme, API root with override_path, ca,
+// skip_verify, client certificates, headers, dial_timeout), applied only
+// to requests to that host (hosts.Endpoint.Registry). Mirrors are asked
 // anonymously: the pod's credentials match the registry's host, not the
-// mirror's. A mirror with override_path is skipped (not supported yet).
-// Result.Mirror names the mirror that served an image.
+// mirror's; the registry's own entry ("server") gets them. Result.Mirror
+// names the mirror that served an image.
 func WithMirrors(root string, health *hosts.Health) Option {
 	return func(p *Puller) {
 		p.mirrorRoot = root
@@ -39,24 +42,16 @@ func (p *Puller) fetchMirrored(ctx context.Context, ref reference.Reference, aut
 	}
 	var res Result
 	served, err := p.health.Try(ctx, eps, hosts.Pull|hosts.Resolve, func(ctx context.Context, e hosts.Endpoint) error {
-		if !e.Mirror {
-			var err error
-			res, err = p.fetch(ctx, ref, ref, auth, progress)
-			return err
-		}
-		if e.Path != "/v2" {
-			return cause.New(cause.ProtocolError, "mirror %s: override_path is not supported", e.Host)
-		}
-		loc := ":" + ref.Tag()
-		if ref.Digest() != "" {
-			loc = "@" + ref.Digest()
-		}
-		mref, err := reference.Parse(e.Host + "/" + ref.Repository() + loc)
+		ectx, mref, err := EndpointContext(ctx, ref, e)
 		if err != nil {
 			return err
 		}
-		// The image is named as the pod wrote it, not after the mirror.
-		res, err = p.fetch(ctx, ref, mref, authn.Anonymous, progress)
+		a := authn.Anonymous
+		if !e.Mirror {
+			a = auth
+		}
+		// The image is named as the pod wrote it, not after the host.
+		res, err = p.fetch(ectx, ref, mref, a, progress)
 		return err
 	})
 	if err != nil {
@@ -66,4 +61,34 @@ func (p *Puller) fetchMirrored(ctx context.Context, ref reference.Reference, aut
 		res.Mirror = served.Host
 	}
 	return res, nil
+}
+
+// EndpointContext returns ctx carrying e's settings for the registry
+// client (registry.WithEndpoint) and the reference to ask e for: ref's
+// repository and tag or digest on e's host. The registry's own entry
+// keeps ref when it names ref's host (docker.io's registry-1.docker.io
+// included); another host is asked for the image with the "ns" query
+// parameter naming ref's registry, as containerd asks a mirror. A TLS file that cannot be read is cause.RegistryUnreachable
+// naming the file.
+func EndpointContext(ctx context.Context, ref reference.Reference, e hosts.Endpoint) (context.Context, reference.Reference, error) {
+	re, err := e.Registry()
+	if err != nil {
+		return ctx, ref, cause.Wrap(cause.RegistryUnreachable, err, "registry host configuration for %s: %v", ref.Registry(), err)
+	}
+	if !e.Mirror && (e.Host == ref.Registry() || (ref.Registry() == "docker.io" && e.Host == "registry-1.docker.io")) {
+		if e.Host == "registry-1.docker.io" {
+			re.Host = "index.docker.io" // the host the client reaches for docker.io
+		}
+		return registry.WithEndpoint(ctx, re), ref, nil
+	}
+	loc := ":" + ref.Tag()
+	if ref.Digest() != "" {
+		loc = "@" + ref.Digest()
+	}
+	mref, err := reference.Parse(e.Host + "/" + ref.Repository() + loc)
+	if err != nil {
+		return ctx, ref, cause.Wrap(cause.InvalidImageName, err, "host %s of registry %s: %v", e.Host, ref.Registry(), err)
+	}
+	re.Namespace = ref.Registry()
+	return registry.WithEndpoint(ctx, re), mref, nil
 }

@@ -191,14 +191,16 @@ func (t target) classifyNet(err error, what string) *cause.Error {
 	switch {
 	case errors.Is(err, errRedirectLoop):
 		return cause.Wrap(cause.ProtocolError, err, "registry %s sent more than %d redirects %s: a redirect loop", t.host, maxRedirects, for_)
+	case isTLS(err):
+		// Before the plain-HTTP refusal: when ggcr tried both schemes,
+		// the https failure is the story.
+		return cause.Wrap(cause.RegistryUnreachable, err, "TLS with registry %s failed %s: %s", t.host, for_, msg)
 	case errors.As(err, &plain):
 		return cause.Wrap(cause.RegistryUnreachable, err, "registry %s %s: %s", t.host, for_, plain.Error())
 	case errors.As(err, &dns):
 		return cause.Wrap(cause.RegistryUnreachable, err, "cannot resolve the host of registry %s %s: %s", t.host, for_, msg)
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return cause.Wrap(cause.RegistryUnreachable, err, "registry %s refused the connection %s: %s", t.host, for_, msg)
-	case isTLS(err):
-		return cause.Wrap(cause.RegistryUnreachable, err, "TLS with registry %s failed %s: %s", t.host, for_, msg)
 	case errors.As(err, &op) && op.Op == "dial":
 		return cause.Wrap(cause.RegistryUnreachable, err, "cannot connect to registry %s %s: %s", t.host, for_, msg)
 	case errors.As(err, &watched) && errors.Is(watched, errNoHeaders):

@@ -57,7 +57,7 @@ func (c *Client) AllowsHTTP(host string) bool { return c.allowHTTP(host) }
 func (c *Client) Ping(ctx context.Context, host string) (PingResult, error) {
 	t := target{host: host, repo: "", anonymous: true}
 	what := "the API root (GET /v2/)"
-	hc := &http.Client{Transport: transport.NewUserAgent(&schemeGuard{c: c, inner: c.opts.Transport}, c.opts.UserAgent),
+	hc := &http.Client{Transport: transport.NewUserAgent(&endpointLayer{inner: &schemeGuard{c: c, inner: c.opts.Transport}}, c.opts.UserAgent),
 		CheckRedirect: checkRedirect}
 	try := func(scheme string) (PingResult, error) {
 		res := PingResult{Scheme: scheme}
@@ -88,7 +88,7 @@ func (c *Client) Ping(ctx context.Context, host string) (PingResult, error) {
 		return res, nil
 	}
 	res, err := try("https")
-	if err != nil && c.allowHTTP(host) && ctx.Err() == nil {
+	if err != nil && c.allowHTTPIn(ctx, host) && ctx.Err() == nil {
 		if r2, err2 := try("http"); err2 == nil || r2.Status != 0 {
 			return r2, err2
 		}

@@ -46,7 +46,8 @@ type Options struct {
 	// (instead of 2, so the next pull reuses them), does not ask for gzip
 	// (layers are compressed already or, uncompressed, not worth the
 	// registry's CPU) and reads through 64 KiB buffers. TLS verification
-	// is whatever it configures (verified for the default).
+	// is whatever it configures (verified for the default). Per-host TLS
+	// settings of an Endpoint need DefaultTransport at the bottom.
 	Transport http.RoundTripper
 	// Insecure lists "host[:port]" registries allowed over plain HTTP
 	// besides loopback hosts (localhost, 127.0.0.0/8, [::1]), which are
@@ -128,7 +129,7 @@ func New(opts Options) *Client {
 	for _, h := range o.Insecure {
 		c.insecure[h] = true
 	}
-	c.challenges = &challenges{inner: &schemeGuard{c: c, inner: &deadlineGuard{o: &c.opts, inner: o.Transport}},
+	c.challenges = &challenges{inner: &endpointLayer{inner: &schemeGuard{c: c, inner: &deadlineGuard{o: &c.opts, inner: o.Transport}}},
 		known: map[string]challenge{}}
 	c.base = transport.NewUserAgent(c.challenges, o.UserAgent)
 	return c
@@ -139,7 +140,7 @@ func withDefaults(o Options) Options {
 		o.Parallel = DefaultParallel
 	}
 	if o.Transport == nil {
-		o.Transport = defaultTransport(o.Parallel)
+		o.Transport = &hostTransport{base: defaultTransport(o.Parallel)}
 	}
 	if o.Platform == nil {
 		o.Platform = HostPlatform()
@@ -212,5 +213,9 @@ func HostPlatform() *v1.Platform {
 }
 
 // DefaultTransport is the transport a Client uses when Options.Transport
-// is nil, for callers that wrap it (the node agent's throttle).
-func DefaultTransport() http.RoundTripper { return defaultTransport(DefaultParallel) }
+// is nil, for callers that wrap it (the node agent's throttle). It applies
+// the TLS settings and dial timeout of an Endpoint (WithEndpoint) to the
+// requests to that Endpoint's host, with connections of their own.
+func DefaultTransport() http.RoundTripper {
+	return &hostTransport{base: defaultTransport(DefaultParallel)}
+}

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -47,8 +48,8 @@ func isLoopback(host string) bool {
 // are marked insecure so ggcr's ping may fall back to http; for the others
 // ggcr may still try http (it does for RFC 1918 addresses), which the
 // scheme guard refuses.
-func (c *Client) registryName(host string) (name.Registry, error) {
-	if c.allowHTTP(host) {
+func (c *Client) registryName(ctx context.Context, host string) (name.Registry, error) {
+	if c.allowHTTPIn(ctx, host) {
 		return name.NewRegistry(host, name.Insecure)
 	}
 	return name.NewRegistry(host)
@@ -63,7 +64,7 @@ type schemeGuard struct {
 }
 
 func (g *schemeGuard) RoundTrip(req *http.Request) (*http.Response, error) {
-	if !strings.EqualFold(req.URL.Scheme, "https") && !g.c.allowHTTP(req.URL.Host) {
+	if !strings.EqualFold(req.URL.Scheme, "https") && !g.c.allowHTTPIn(req.Context(), req.URL.Host) {
 		if req.Body != nil {
 			req.Body.Close()
 		}

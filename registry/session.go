@@ -43,7 +43,7 @@ func (c *Client) open(ctx context.Context, ref reference.Reference, auth authn.A
 		auth = authn.Anonymous
 	}
 	t := target{host: ref.Registry(), repo: ref.Repository(), anonymous: auth == authn.Anonymous}
-	reg, err := c.registryName(ref.Registry())
+	reg, err := c.registryName(ctx, ref.Registry())
 	if err != nil {
 		return nil, cause.Wrap(cause.InvalidImageName, err, "invalid registry host %q", ref.Registry())
 	}
