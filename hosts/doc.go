@@ -37,9 +37,32 @@
 // files, *.cert client certificates with their *.key. Without a directory
 // the registry itself is the only endpoint.
 //
+// # Applying an entry
+//
+// Endpoint.TLSConfig builds an entry's TLS configuration as containerd's
+// ConfigureHosts does: its ca files added to the system pool, its client
+// pairs (or one file holding certificate and key) as client certificates,
+// skip_verify for that entry alone; no setting means the default,
+// verified TLS. Endpoint.Registry turns an entry into what the registry
+// client applies (registry.WithEndpoint): scheme, HTTP fallback, API root
+// (the path as is with override_path: requests go to
+// <path>/<repository>/manifests/<ref>, containerd's path.Join of the
+// host path and the repository), TLS, dial timeout and headers. The
+// client applies them to requests to that entry's host only. Three
+// differences from containerd, all on the safe side: headers are not
+// sent to a token server or a redirect target on another host (containerd
+// sends them to its token server, and Go's client copies them across a
+// redirect); the loopback default skip_verify (no server line) is not
+// applied, so TLS stays verified unless a file says skip_verify; and the
+// client asks an entry's API root for the /v2/ ping (containerd has no
+// ping: it reads the challenge from the first 401), so an override_path
+// host must answer GET <path>/.
+//
 // These rules are checked against containerd's own config package (the
 // code the CRI runs) on the files in testdata/root and by FuzzParse on
-// arbitrary files. One difference is deliberate: containerd logs a
+// arbitrary files, and the applied TLS settings, HTTP fallback and
+// headers against the clients ConfigureHosts builds
+// (TestAppliedSettingsMatchContainerd). One difference is deliberate: containerd logs a
 // hosts.toml it cannot parse and silently uses the registry itself;
 // Endpoints returns a *ParseError naming the file, the entry and the
 // field. containerd 1.6 (Debian 12) differs from 2.x in three ways a

@@ -66,8 +66,21 @@
 // apart (a 401 to an anonymous request may mean a missing repository or a
 // private one) the message says so instead of guessing.
 //
+// Endpoints: a call whose context carries an Endpoint (WithEndpoint, built
+// from a containerd hosts.toml entry by package hosts) reaches that host
+// with the Endpoint's scheme, API root (Root replaces /v2 in the paths the
+// client builds; redirects are followed as sent), headers, TLS
+// configuration and dial timeout, and the "ns" query parameter naming the
+// image's registry when the host is a mirror. They apply to requests to
+// Endpoint.Host only: a token server or a redirect target on another
+// host sees none of them, and a TLS configuration gets connections of its
+// own (DefaultTransport keeps one clone per distinct configuration), so a
+// client certificate or skip_verify never reaches another host. An
+// "https" Endpoint is https only, loopback hosts included.
+//
 // Security: plain HTTP is used only for loopback hosts (localhost,
-// 127.0.0.0/8, [::1]) and hosts listed in Options.Insecure; every other
+// 127.0.0.0/8, [::1]), hosts listed in Options.Insecure and an Endpoint
+// whose scheme is http; every other
 // request, including pings, token requests and followed redirects, must be
 // https, enforced by a RoundTripper under ggcr's (ggcr alone would also try
 // http for RFC 1918 addresses). Credentials go only to the registry host:
