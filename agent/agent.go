@@ -59,6 +59,9 @@ type Agent struct {
 	// nodeCreds are the node's docker config credentials, reloaded when
 	// the file changes.
 	nodeCreds *nodeCredentials
+
+	// retryPolicy is the default retry policy (Config.RetryPolicy).
+	retryPolicy pull.RetryPolicy
 }
 
 // Start locks the data directory, opens the database, connects to (or
@@ -135,6 +138,7 @@ func (a *Agent) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	a.retryPolicy = retryPolicy
 	a.puller = pull.New(a.store, client, pull.WithLogger(cfg.Logger), pull.WithClock(cfg.Clock), pull.WithMaxParallelPulls(a.slots),
 		pull.WithCredentialVerification(a.verifier), pull.WithPullRecords(records),
 		pull.WithRetry(pull.RetryOptions{Policy: retryPolicy, OnRetry: a.retried, Probe: a.probeRegistry, Probes: registryProbes}),
@@ -195,7 +199,8 @@ func (a *Agent) Objects() *objects.Store { return a.objects }
 func (a *Agent) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	h := apiserver.New(a.objects, apiserver.WithLogs(logSource{a}), apiserver.WithLogger(a.cfg.Logger), apiserver.WithRetrier(podRetrier{a.puller}))
+	h := apiserver.New(a.objects, apiserver.WithLogs(logSource{a}), apiserver.WithLogger(a.cfg.Logger), apiserver.WithRetrier(podRetrier{a.puller}),
+		apiserver.WithAgentInfo(apiserver.AgentInfo{RetryPolicy: string(a.retryPolicy)}))
 	served := make(chan error, 2)
 	go func() { served <- apiserver.Serve(ctx, a.listener, h) }()
 	go func() { served <- a.serveTLS(ctx, h) }()

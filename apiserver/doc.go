@@ -59,7 +59,9 @@
 // Logs are delegated to a LogSource supplied by the agent; without one the
 // log path answers 503. pullwarden's own POST /pullwarden/v1/retry
 // (RetryPath, Client.Retry) selects pods by name, all or label selector
-// and hands each to the agent's Retrier (503 without one).
+// and hands each to the agent's Retrier (503 without one). GET
+// /pullwarden/v1/agent (AgentPath, Client.AgentInfo) describes the agent
+// (its default retry policy, for explain); NotFound without one.
 //
 // TLS. EnsurePKI keeps a private CA, a serving certificate for 127.0.0.1,
 // ::1 and localhost and an admin credential (client certificate and bearer

@@ -48,6 +48,8 @@ type Handler struct {
 	version string
 	now     func() time.Time
 	retrier Retrier
+	// agentInfo is what AgentPath answers; nil: NotFound.
+	agentInfo *AgentInfo
 }
 
 // New returns the API handler over store.
@@ -92,6 +94,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case p == RetryPath:
 		h.serveRetry(w, r)
+		return
+	case p == AgentPath:
+		h.serveAgentInfo(w, r)
 		return
 	case strings.HasPrefix(p, "/openapi/"):
 		serveOpenAPI(w, r)

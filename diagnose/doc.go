@@ -22,9 +22,17 @@
 // ratelimit-remaining headers of the HEAD, or a 429 and its Retry-After:
 // RateLimited); what cannot be checked from here (Request.Node: the node's
 // network path, its own credentials and kubelet credential providers); and
-// what the kubelet does next, and when, from its back-off state (10 s
-// doubling to 300 s; no retry for InvalidImageName and ErrImageNeverPull
-// until the pod changes).
+// what happens next, and when (KubeletState.Retry): under the kubelet's
+// policy its back-off state (10 s doubling to 300 s; no retry for
+// InvalidImageName and ErrImageNeverPull until the pod changes); under
+// pullwarden's smart policy what it does for the diagnosed cause (a cause
+// that needs a person: held and re-checked with a manifest HEAD every 2 s
+// growing to 30 s, retried at once on a re-check that finds the image, a
+// push notification (missing tag or repository) or a changed secret
+// (credentials); a transient cause: retried after 1 s doubling to 20 s,
+// an unreachable registry also probed; RateLimited with a wait: no
+// request before it has passed; InvalidImageName and ErrImageNeverPull:
+// not retried until the pod changes).
 //
 // It only reads: per check one manifest HEAD per credential tried (a HEAD
 // costs nothing against Docker Hub's pull limit), the tag list when the

@@ -10,4 +10,10 @@
 // cluster): the node's network path, its own credentials and kubelet
 // credential providers are then reported as not checked. Secrets are read
 // only to build the keyring; their values never reach the result.
+//
+// The last step says what happens next under the retry policy in force
+// (KubeletState.Retry): on the agent, the pod's pullwarden.io/retry-policy
+// annotation or else Options.RetryPolicy (the agent's, default smart); on
+// a cluster, the kubelet's back-off unless Options.Controller says the
+// pullwarden controller runs (then the annotation, else smart).
 package kube

@@ -13,6 +13,8 @@ import (
 
 	"github.com/pullwarden/pullwarden/credential"
 	"github.com/pullwarden/pullwarden/diagnose"
+	"github.com/pullwarden/pullwarden/podmeta"
+	"github.com/pullwarden/pullwarden/pull"
 	"github.com/pullwarden/pullwarden/reason"
 	"github.com/pullwarden/pullwarden/workload"
 )
@@ -28,6 +30,35 @@ type Options struct {
 	NodeSource string
 	// Container restricts the diagnosis to one container or image volume.
 	Container string
+	// RetryPolicy is the node agent's retry policy (serve --retry-policy)
+	// for pods without the pullwarden.io/retry-policy annotation; ""
+	// means pull.RetrySmart, the agent's default. Not used on a cluster
+	// (Remote).
+	RetryPolicy pull.RetryPolicy
+	// Controller, on a cluster (Remote), says the pullwarden controller
+	// runs there and retries waiting pods by the smart policy, unless a
+	// pod's annotation asks for the kubelet's. Without it the kubelet's
+	// back-off applies whatever the annotation says.
+	Controller bool
+}
+
+// retryPolicy is the retry policy in force for pod: on a cluster the
+// kubelet's unless the controller runs; then, or on the agent, the pod's
+// annotation pullwarden.io/retry-policy when valid, else the default
+// (the agent's, or smart under the controller).
+func (o Options) retryPolicy(pod *corev1.Pod) pull.RetryPolicy {
+	if o.Remote && !o.Controller {
+		return pull.RetryKubelet
+	}
+	if v, ok := pod.Annotations[podmeta.RetryPolicy]; ok {
+		if p, err := pull.ParseRetryPolicy(v); err == nil {
+			return p
+		}
+	}
+	if o.Remote || o.RetryPolicy == "" {
+		return pull.RetrySmart
+	}
+	return o.RetryPolicy
 }
 
 // ContainerResult is the diagnosis of one image of the pod.
@@ -117,7 +148,7 @@ func Explain(ctx context.Context, cs kubernetes.Interface, ck *diagnose.Checker,
 		w := waiting[im.Type+"/"+im.Name]
 		req := base
 		req.Image, req.Policy = im.Image, im.Policy
-		ks := &diagnose.KubeletState{Waiting: w.Reason}
+		ks := &diagnose.KubeletState{Waiting: w.Reason, Retry: o.retryPolicy(pod)}
 		ks.Failures, ks.LastFailure = events.failures(im.Image), events.last[im.Image]
 		if imageReasons[w.Reason] {
 			no := false

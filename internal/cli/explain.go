@@ -9,10 +9,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/pullwarden/pullwarden/apiserver"
 	"github.com/pullwarden/pullwarden/credential"
 	"github.com/pullwarden/pullwarden/diagnose"
 	"github.com/pullwarden/pullwarden/diagnose/kube"
 	"github.com/pullwarden/pullwarden/policy"
+	"github.com/pullwarden/pullwarden/pull"
 	"github.com/pullwarden/pullwarden/registry"
 )
 
@@ -24,7 +26,10 @@ func newExplainCmd(g *globals) *cobra.Command {
 reference, the pull policy, the credentials that match the registry (named,
 never shown) and whether the registry accepts them, DNS, TCP, TLS and /v2/,
 the repository, the tag or digest (with the nearest existing tags), the
-platform, the rate-limit headroom and what the kubelet does next. Each step
+platform, the rate-limit headroom and what happens next: the kubelet's
+back-off, or what pullwarden does for the cause under its smart retry policy
+(the agent's default, a pod's pullwarden.io/retry-policy annotation, or the
+pullwarden controller on a cluster). Each step
 is passed, failed or skipped with its evidence. It only reads: manifest HEADs
 and tag lists, never a layer.
 
@@ -138,6 +143,13 @@ looked for in every namespace.`,
 				}
 				printWarnings(cmd.ErrOrStderr(), warns)
 				ko.NodeKeyring, ko.NodeSource = ring, nodeConfigName(o.authfile)
+				if ac, ok := t.client.(*apiserver.Client); ok {
+					// The agent's default retry policy; an API without
+					// one (or an older agent) leaves the default, smart.
+					if info, found, err := ac.AgentInfo(ctx); err == nil && found {
+						ko.RetryPolicy = pull.RetryPolicy(info.RetryPolicy)
+					}
+				}
 			}
 			ck := newChecker(g, cmd.ErrOrStderr(), o.insecure)
 			pods, err := o.pods(cmd, t, args)

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/pullwarden/pullwarden/apiserver"
 	"github.com/pullwarden/pullwarden/diagnose/kube"
 	"github.com/pullwarden/pullwarden/internal/testimage"
 	"github.com/pullwarden/pullwarden/internal/testregistry"
@@ -20,7 +21,8 @@ import (
 func TestExplainPodOnAgent(t *testing.T) {
 	reg := testregistry.Start(t, testregistry.WithHtpasswd("ci", "pw"))
 	testimage.Push(t, testimage.Random(t, 1, 256), reg.Ref("team/app:v2.0"), reg.Authenticator())
-	s, server := apiFixture(t)
+	// An agent on the kubelet's policy: the last step gives the window.
+	s, server := apiFixture(t, apiserver.WithAgentInfo(apiserver.AgentInfo{RetryPolicy: "kubelet"}))
 	ctx := t.Context()
 	if _, e, code := run(t, "create", "secret", "docker-registry", "regcred", "--docker-server="+reg.Host,
 		"--docker-username=ci", "--docker-password=pw", server); code != 0 {

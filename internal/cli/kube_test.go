@@ -21,7 +21,7 @@ import (
 
 // apiFixture serves a real object store over the agent's API on a unix
 // socket, without containerd: the commands' side of the agent.
-func apiFixture(t *testing.T) (*objects.Store, string) {
+func apiFixture(t *testing.T, opts ...apiserver.Option) (*objects.Store, string) {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "pwk")
 	if err != nil {
@@ -38,7 +38,7 @@ func apiFixture(t *testing.T) (*objects.Store, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = apiserver.Serve(t.Context(), l, apiserver.New(s)) }()
+	go func() { _ = apiserver.Serve(t.Context(), l, apiserver.New(s, opts...)) }()
 	return s, "--server=" + sock
 }
 
