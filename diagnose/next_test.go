@@ -31,7 +31,7 @@ func TestNextStepByPolicy(t *testing.T) {
 	last := time.Now().Add(-5 * time.Second)
 	for _, tc := range []struct {
 		name, image, waiting, reason string
-		smart, kubelet              []string
+		smart, kubelet               []string
 	}{
 		{"tag missing", host + "/team/app:v2", "ImagePullBackOff", "TagNotFound",
 			[]string{"TagNotFound needs a fix, so pullwarden stopped pulling", "manifest HEAD", "every 2s growing to 30s", "announces a push of the repository", "pullwarden retry pod"},
