@@ -103,8 +103,8 @@ func smartNext(res Result, waiting string) string {
 	after := time.Duration(res.RetryAfter * float64(time.Second))
 	switch pull.HandlingOf(c, after) {
 	case pull.HoldForFix:
-		return fmt.Sprintf("%s, smart retry policy: %s needs a fix, so pullwarden stopped pulling; it re-checks the image with a manifest HEAD (not counted as a pull) every %s growing to %s, shared by every pod waiting on it, and retries at once when a re-check finds the image%s, %s",
-			waiting, res.Reason, pull.RecheckInitial, pull.RecheckMax, triggerOf(c), now)
+		return fmt.Sprintf("%s, smart retry policy: %s needs a fix, so pullwarden stopped pulling; it re-checks the image with a manifest HEAD (not counted as a pull) every %s growing to %s, shared by every pod waiting on it, and retries at once when a re-check finds the image%s, or on `pullwarden retry pod`",
+			waiting, res.Reason, pull.RecheckInitial, pull.RecheckMax, triggerOf(c))
 	case pull.WaitRetryAfter:
 		return fmt.Sprintf("%s, smart retry policy: the registry asked to wait %s (RateLimited); pullwarden sends it no request before then, for every pod using the registry, and retries after the wait",
 			waiting, seconds(after))
