@@ -200,7 +200,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	h := apiserver.New(a.objects, apiserver.WithLogs(logSource{a}), apiserver.WithLogger(a.cfg.Logger), apiserver.WithRetrier(podRetrier{a.puller}),
-		apiserver.WithAgentInfo(apiserver.AgentInfo{RetryPolicy: string(a.retryPolicy)}))
+		apiserver.WithAgentInfo(apiserver.AgentInfo{RetryPolicy: string(a.retryPolicy), RegistryConfigPath: a.cfg.RegistryConfigPath}))
 	served := make(chan error, 2)
 	go func() { served <- apiserver.Serve(ctx, a.listener, h) }()
 	go func() { served <- a.serveTLS(ctx, h) }()

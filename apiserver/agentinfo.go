@@ -18,6 +18,9 @@ type AgentInfo struct {
 	// RetryPolicy is the agent's retry policy for pods without the
 	// pullwarden.io/retry-policy annotation ("smart" or "kubelet").
 	RetryPolicy string `json:"retryPolicy"`
+	// RegistryConfigPath is the agent's containerd hosts.toml directory
+	// (serve --registry-config-path); "" for none.
+	RegistryConfigPath string `json:"registryConfigPath,omitempty"`
 }
 
 // WithAgentInfo sets what AgentPath answers (default: NotFound).

@@ -31,6 +31,12 @@ type Options struct {
 	Clock clock.PassiveClock
 	// StepTimeout bounds DNS, TCP and /v2/; default DefaultStepTimeout.
 	StepTimeout time.Duration
+	// RegistryConfigPath is containerd's hosts.toml directory (the agent's
+	// serve --registry-config-path); "" for none. The checks then reach
+	// the registry as its own entry there says (server, ca, client,
+	// skip_verify, header, API root), as the agent pulls from it; the
+	// mirrors are named in the API step's evidence, not checked.
+	RegistryConfigPath string
 }
 
 // Checker runs the checklist. It remembers the network steps per registry
@@ -117,11 +123,17 @@ func (c *Checker) Check(ctx context.Context, req Request) Result {
 		return r.res
 	}
 	creds := c.credentials(r, req, ref)
-	host := ref.Registry()
+	ctx, target, ep, err := c.endpoint(ctx, ref)
+	if err != nil {
+		r.fail(StepDNS, err)
+		r.skipRest("not checked: the registry host configuration cannot be used")
+		return r.res
+	}
+	host := target.Registry()
 	if host == "docker.io" {
 		host = "index.docker.io"
 	}
-	hc := c.host(ctx, host)
+	hc := c.host(ctx, host, ep)
 	for _, s := range []struct {
 		name string
 		o    stepOutcome
@@ -135,19 +147,23 @@ func (c *Checker) Check(ctx context.Context, req Request) Result {
 			st.Evidence += " (from this machine, not from node " + req.Node + ")"
 		}
 	}
-	c.registrySteps(ctx, r, req, ref, creds, hc)
+	if ep.mirrors != "" {
+		r.step(StepAPI).Evidence += "; " + ep.mirrors
+	}
+	c.registrySteps(ctx, r, req, target, creds, hc)
 	return r.res
 }
 
-func (c *Checker) host(ctx context.Context, host string) *hostCheck {
+func (c *Checker) host(ctx context.Context, host string, ep configured) *hostCheck {
+	key := host + "\x00" + ep.key
 	c.mu.Lock()
-	e := c.hosts[host]
+	e := c.hosts[key]
 	if e == nil {
 		e = &hostEntry{}
-		c.hosts[host] = e
+		c.hosts[key] = e
 	}
 	c.mu.Unlock()
-	e.once.Do(func() { e.res = c.checkHost(ctx, host) })
+	e.once.Do(func() { e.res = c.checkHost(ctx, host, ep.scheme) })
 	return e.res
 }
 

@@ -34,6 +34,14 @@
 // request before it has passed; InvalidImageName and ErrImageNeverPull:
 // not retried until the pod changes).
 //
+// With Options.RegistryConfigPath (containerd's hosts.toml directory, as
+// the agent's serve --registry-config-path), the network and registry
+// steps reach the registry as its own entry there says: its server, ca,
+// client certificates, skip_verify, headers and API root (the same
+// per-host settings the agent's pulls use); the mirrors tried before it
+// are named in the API step, not checked; a file that cannot be used
+// fails the DNS step naming it.
+//
 // It only reads: per check one manifest HEAD per credential tried (a HEAD
 // costs nothing against Docker Hub's pull limit), the tag list when the
 // manifest is missing, an index by digest for the platform; never a layer

@@ -37,12 +37,16 @@ func (o stepOutcome) apply(r *run, name string) bool {
 	return true
 }
 
-// checkHost runs DNS, TCP, TLS and /v2/ against host ("name[:port]").
-func (c *Checker) checkHost(ctx context.Context, host string) *hostCheck {
+// checkHost runs DNS, TCP, TLS and /v2/ against host ("name[:port]");
+// scheme "http" (a hosts.toml entry's) makes the default port 80.
+func (c *Checker) checkHost(ctx context.Context, host, scheme string) *hostCheck {
 	h := &hostCheck{}
 	name, port, err := net.SplitHostPort(host)
 	if err != nil {
 		name, port = strings.Trim(host, "[]"), "443"
+		if scheme == "http" {
+			port = "80"
+		}
 	}
 	notReached := stepOutcome{status: Skipped, evidence: "not checked: an earlier network step failed"}
 	h.tcp, h.tls, h.api = notReached, notReached, notReached

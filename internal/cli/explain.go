@@ -42,6 +42,7 @@ Exit status: 0 when the image can be pulled, 1 when not, 2 on bad input.`,
 type explainImageOptions struct {
 	creds    credentialFlags
 	insecure []string
+	hostsDir string
 	platform string
 	policy   string
 	output   string
@@ -74,7 +75,7 @@ func newExplainImageCmd(g *globals) *cobra.Command {
 				return err
 			}
 			req.Sources = o.creds.sources()
-			ck := newChecker(g, cmd.ErrOrStderr(), o.insecure)
+			ck := newChecker(g, cmd.ErrOrStderr(), o.insecure, o.hostsDir)
 			res := ck.Check(ctx, req)
 			if o.output == "json" {
 				if err := writeJSON(cmd.OutOrStdout(), res); err != nil {
@@ -92,6 +93,7 @@ func newExplainImageCmd(g *globals) *cobra.Command {
 	f := cmd.Flags()
 	o.creds.register(f)
 	f.StringArrayVar(&o.insecure, "insecure-registry", nil, "registry HOST[:PORT] to reach over plain HTTP (loopback always is); repeatable")
+	f.StringVar(&o.hostsDir, "registry-config-path", "", hostsDirUsage)
 	f.StringVar(&o.platform, "platform", "", "platform to look for in a multi-platform image, os/arch[/variant] (default: this host's)")
 	f.StringVar(&o.policy, "policy", "", "imagePullPolicy: Always, IfNotPresent or Never (default: from the tag, as the API server does)")
 	f.StringVarP(&o.output, "output", "o", "", "output format: json")
@@ -102,6 +104,7 @@ type explainPodOptions struct {
 	target    targetFlags
 	authfile  string
 	insecure  []string
+	hostsDir  string
 	container string
 	output    string
 }
@@ -144,14 +147,18 @@ looked for in every namespace.`,
 				printWarnings(cmd.ErrOrStderr(), warns)
 				ko.NodeKeyring, ko.NodeSource = ring, nodeConfigName(o.authfile)
 				if ac, ok := t.client.(*apiserver.Client); ok {
-					// The agent's default retry policy; an API without
-					// one (or an older agent) leaves the default, smart.
+					// The agent's default retry policy and mirror
+					// configuration; an API without them (or an older
+					// agent) leaves the defaults: smart, no hosts.toml.
 					if info, found, err := ac.AgentInfo(ctx); err == nil && found {
 						ko.RetryPolicy = pull.RetryPolicy(info.RetryPolicy)
+						if !cmd.Flags().Changed("registry-config-path") {
+							o.hostsDir = info.RegistryConfigPath
+						}
 					}
 				}
 			}
-			ck := newChecker(g, cmd.ErrOrStderr(), o.insecure)
+			ck := newChecker(g, cmd.ErrOrStderr(), o.insecure, o.hostsDir)
 			pods, err := o.pods(cmd, t, args)
 			if err != nil {
 				return kubeError(cmd.ErrOrStderr(), err)
@@ -194,6 +201,7 @@ looked for in every namespace.`,
 	o.target.register(f, true)
 	f.StringVar(&o.authfile, "authfile", "", "the agent's node credentials, docker config.json (default $DOCKER_CONFIG/config.json, else ~/.docker/config.json); not used on a cluster")
 	f.StringArrayVar(&o.insecure, "insecure-registry", nil, "registry HOST[:PORT] to reach over plain HTTP (loopback always is); repeatable")
+	f.StringVar(&o.hostsDir, "registry-config-path", "", hostsDirUsage+" (on the agent: the agent's, by default)")
 	f.StringVarP(&o.container, "container", "c", "", "diagnose only this container or image volume")
 	f.StringVarP(&o.output, "output", "o", "", "output format: json")
 	return cmd
@@ -242,9 +250,12 @@ func checkOutput(output string, allowed ...string) error {
 	return &usageError{fmt.Errorf("--output %q: supported: %s", output, strings.Join(allowed, ", "))}
 }
 
-func newChecker(g *globals, stderr io.Writer, insecure []string) *diagnose.Checker {
+// hostsDirUsage is the help of explain's --registry-config-path.
+const hostsDirUsage = "directory of containerd hosts.toml files (serve --registry-config-path): reach the registry with its entry's server, ca, client, skip_verify and headers; mirrors are named, not checked"
+
+func newChecker(g *globals, stderr io.Writer, insecure []string, hostsDir string) *diagnose.Checker {
 	rc := diagnose.NewRegistryClient(registry.Options{Insecure: insecure, Logger: g.logger(stderr)})
-	return diagnose.New(diagnose.Options{Registry: diagnose.FromClient(rc)})
+	return diagnose.New(diagnose.Options{Registry: diagnose.FromClient(rc), RegistryConfigPath: hostsDir})
 }
 
 // sources names where the flags' credentials come from.

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -65,5 +67,39 @@ spec:
 				}
 			}
 		})
+	}
+}
+
+// explain uses a hosts.toml directory: the one given, or on the agent the
+// agent's own (here a broken file, which the checks name).
+func TestExplainRegistryConfigPath(t *testing.T) {
+	reg := testregistry.StartInProcess(t)
+	testimage.Push(t, testimage.Random(t, 1, 256), reg.Ref("team/app:v1"), nil)
+	root := t.TempDir()
+	dir := filepath.Join(root, strings.ReplaceAll(reg.Host, ":", "_")+"_")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "hosts.toml")
+	if err := os.WriteFile(file, []byte("[host.\"http://m\"]\ncapabilities = \"pull\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, code := run(t, "explain", "image", reg.Ref("team/app:v1")); code != 0 {
+		t.Fatalf("without the directory: exit %d\n%s", code, out)
+	}
+	out, _, code := run(t, "explain", "image", reg.Ref("team/app:v1"), "--registry-config-path", root)
+	if code != 1 || !strings.Contains(out, file) {
+		t.Fatalf("explain image --registry-config-path: exit %d, want the broken %s named:\n%s", code, file, out)
+	}
+	_, server := apiFixture(t, apiserver.WithAgentInfo(apiserver.AgentInfo{RetryPolicy: "smart", RegistryConfigPath: root}))
+	pods := writeFile(t, "pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: app, image: "+reg.Ref("team/app:v1")+"}]\n")
+	if _, e, code := run(t, "apply", "-f", pods, server); code != 0 {
+		t.Fatalf("apply: %s", e)
+	}
+	if out, _, code := run(t, "explain", "pod", "p", server); code != 1 || !strings.Contains(out, file) {
+		t.Fatalf("explain pod on the agent: exit %d, want the agent's %s named:\n%s", code, file, out)
+	}
+	if out, _, code := run(t, "explain", "pod", "p", server, "--registry-config-path", ""); code != 0 {
+		t.Fatalf("explain pod --registry-config-path \"\": exit %d\n%s", code, out)
 	}
 }
