@@ -88,9 +88,9 @@ type endpointLayer struct {
 	inner http.RoundTripper
 }
 
-// errTLSNotApplied is a request whose Endpoint needs TLS settings or a
-// dial timeout that the Client's transport cannot apply.
-var errTLSNotApplied = errors.New("the registry client's transport cannot apply per-host TLS settings or dial timeouts (use registry.DefaultTransport)")
+// errNotApplied is a request whose Endpoint needs settings (TLS, dial
+// timeout, API root) that the Client's transport cannot apply.
+var errNotApplied = errors.New("the registry client's transport cannot apply per-host settings (TLS, dial timeout, API root): use registry.DefaultTransport")
 
 func (l *endpointLayer) RoundTrip(req *http.Request) (*http.Response, error) {
 	e := endpointFor(req.Context(), req.URL.Host)
@@ -98,6 +98,7 @@ func (l *endpointLayer) RoundTrip(req *http.Request) (*http.Response, error) {
 		return l.inner.RoundTrip(req)
 	}
 	r := req.Clone(req.Context())
+	sel := &hostSelection{tls: e.TLS, dial: e.DialTimeout}
 	// Only what the client built is mapped: a redirect goes where it says.
 	if p := r.URL.Path; req.Response == nil && (p == "/v2" || strings.HasPrefix(p, "/v2/")) {
 		if e.Namespace != "" && len(p) > len("/v2/") {
@@ -106,8 +107,9 @@ func (l *endpointLayer) RoundTrip(req *http.Request) (*http.Response, error) {
 			r.URL.RawQuery = q.Encode()
 		}
 		if e.Root != "" && e.Root != "/v2" {
-			r.URL.Path = strings.TrimSuffix(e.Root, "/") + strings.TrimPrefix(p, "/v2")
-			r.URL.RawPath = ""
+			// Mapped at the bottom (hostTransport), so that the layers
+			// between, such as the agent's throttle, see the API's paths.
+			sel.root = strings.TrimSuffix(e.Root, "/")
 		}
 	}
 	for k, vs := range e.Header {
@@ -115,27 +117,30 @@ func (l *endpointLayer) RoundTrip(req *http.Request) (*http.Response, error) {
 			r.Header.Add(k, v)
 		}
 	}
-	var sel *tlsSelection
-	if e.TLS != nil || e.DialTimeout > 0 {
-		sel = &tlsSelection{tls: e.TLS, dial: e.DialTimeout}
-		r = r.WithContext(context.WithValue(r.Context(), tlsKey{}, sel))
+	if !sel.needed() {
+		return l.inner.RoundTrip(r)
 	}
+	r = r.WithContext(context.WithValue(r.Context(), selectionKey{}, sel))
 	resp, err := l.inner.RoundTrip(r)
-	if sel != nil && !sel.applied.Load() && (err == nil || isTLS(err)) {
+	if !sel.applied.Load() && (err == nil || isTLS(err)) {
 		if err == nil {
 			resp.Body.Close()
 		}
-		return nil, fmt.Errorf("registry %s: %w", e.Host, errTLSNotApplied)
+		return nil, fmt.Errorf("registry %s: %w", e.Host, errNotApplied)
 	}
 	return resp, err
 }
 
-// tlsSelection is the TLS configuration and dial timeout a request asks
-// the bottom transport for; applied is set when it was used.
-type tlsSelection struct {
+// hostSelection is what a request asks the bottom transport for: a TLS
+// configuration, a dial timeout, an API root replacing /v2 in its path.
+// applied is set when the bottom transport saw it.
+type hostSelection struct {
 	tls     *tls.Config
 	dial    time.Duration
+	root    string
 	applied atomic.Bool
 }
 
-type tlsKey struct{}
+func (s *hostSelection) needed() bool { return s.tls != nil || s.dial > 0 || s.root != "" }
+
+type selectionKey struct{}

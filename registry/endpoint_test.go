@@ -6,10 +6,15 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/pullwarden/pullwarden/internal/testimage"
 	"github.com/pullwarden/pullwarden/internal/testpki"
+	"github.com/pullwarden/pullwarden/internal/testregistry"
 	"github.com/pullwarden/pullwarden/reference"
 )
 
@@ -26,13 +31,13 @@ func TestEndpointTLSNeedsDefaultTransport(t *testing.T) {
 	ctx := WithEndpoint(t.Context(), Endpoint{Host: host, Scheme: "https", TLS: &tls.Config{RootCAs: pool}})
 
 	c := New(Options{Transport: &http.Transport{}, Retry: RetryPolicy{Attempts: 1}})
-	if _, err := c.Resolve(ctx, ref, nil); !errors.Is(err, errTLSNotApplied) {
-		t.Fatalf("custom transport: %v, want %v", err, errTLSNotApplied)
+	if _, err := c.Resolve(ctx, ref, nil); !errors.Is(err, errNotApplied) {
+		t.Fatalf("custom transport: %v, want %v", err, errNotApplied)
 	}
 	// The default transport applies them: the registry is reached (and
 	// answers 404 to the ping, a protocol failure, not a TLS one).
 	_, err := New(Options{Retry: RetryPolicy{Attempts: 1}}).Resolve(ctx, ref, nil)
-	if err == nil || isTLS(err) || errors.Is(err, errTLSNotApplied) {
+	if err == nil || isTLS(err) || errors.Is(err, errNotApplied) {
 		t.Fatalf("default transport: %v, want the registry's answer", err)
 	}
 }
@@ -52,5 +57,67 @@ func TestHostTransportReusesEqualConfigurations(t *testing.T) {
 	a, b, c := h.transportFor(mk(false), 0), h.transportFor(mk(false), 0), h.transportFor(mk(true), 0)
 	if a != b || a == c || a == h.base || h.transportFor(nil, 0) == a {
 		t.Fatalf("transports: equal configurations shared %v, different ones apart %v", a == b, a != c)
+	}
+}
+
+type pathRecorder struct {
+	inner http.RoundTripper
+	mu    sync.Mutex
+	paths []string
+}
+
+func (r *pathRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.mu.Lock()
+	r.paths = append(r.paths, req.URL.Path)
+	r.mu.Unlock()
+	return r.inner.RoundTrip(req)
+}
+
+// An Endpoint's API root is applied at the bottom: a wrapper of
+// DefaultTransport (the agent's throttle) sees the API's /v2/ paths,
+// while the registry behind a path prefix is asked under its prefix.
+func TestEndpointRootBelowWrappers(t *testing.T) {
+	t.Parallel()
+	reg := testregistry.StartInProcess(t)
+	testimage.Push(t, testimage.Random(t, 1, 256), reg.Ref("a/b:1"), nil)
+	u, _ := url.Parse(reg.URL)
+	rp := httputil.NewSingleHostReverseProxy(u)
+	var mu sync.Mutex
+	var served []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		served = append(served, r.URL.Path)
+		mu.Unlock()
+		p, ok := strings.CutPrefix(r.URL.Path, "/api/hub/")
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		r.URL.Path = "/v2/" + p
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	rec := &pathRecorder{inner: DefaultTransport()}
+	c := New(Options{Transport: rec, Retry: RetryPolicy{Attempts: 1}})
+	ref, _ := reference.Parse(host + "/a/b:1")
+	ctx := WithEndpoint(t.Context(), Endpoint{Host: host, Scheme: "http", Root: "/api/hub"})
+	if _, err := c.Resolve(ctx, ref, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range rec.paths {
+		if !strings.HasPrefix(p, "/v2/") {
+			t.Errorf("the wrapper saw %s, want the API's /v2/ path", p)
+		}
+	}
+	for _, p := range served {
+		if !strings.HasPrefix(p, "/api/hub/") {
+			t.Errorf("the registry was asked for %s, outside its root", p)
+		}
+	}
+	// The wrapper also sees the https attempt of the ping that never
+	// reaches this plain-HTTP server.
+	if len(served) < 2 || len(served) > len(rec.paths) {
+		t.Fatalf("wrapper saw %v, registry %v", rec.paths, served)
 	}
 }

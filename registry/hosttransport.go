@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -12,7 +13,8 @@ import (
 // hostTransport is the bottom of DefaultTransport: requests go through
 // base unless their context selects a TLS configuration or dial timeout
 // (an Endpoint's, set by endpointLayer for its host only), which get a
-// clone of base with that configuration. Clones are kept per distinct
+// clone of base with that configuration; an Endpoint's API root replaces
+// /v2 in the path here, below any wrapper. Clones are kept per distinct
 // configuration, so connections made with one host's settings (a client
 // certificate, skip_verify) are never reused for a request without them,
 // and a configuration read again from the same files reuses its
@@ -31,11 +33,22 @@ type clone struct {
 }
 
 func (h *hostTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	sel, _ := req.Context().Value(tlsKey{}).(*tlsSelection)
+	sel, _ := req.Context().Value(selectionKey{}).(*hostSelection)
 	if sel == nil {
 		return h.base.RoundTrip(req)
 	}
 	sel.applied.Store(true)
+	if sel.root != "" {
+		r := *req
+		u := *req.URL
+		u.Path = sel.root + strings.TrimPrefix(u.Path, "/v2")
+		u.RawPath = ""
+		r.URL = &u
+		req = &r
+	}
+	if sel.tls == nil && sel.dial == 0 {
+		return h.base.RoundTrip(req)
+	}
 	return h.transportFor(sel.tls, sel.dial).RoundTrip(req)
 }
 
