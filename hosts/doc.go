@@ -62,7 +62,10 @@
 // code the CRI runs) on the files in testdata/root and by FuzzParse on
 // arbitrary files, and the applied TLS settings, HTTP fallback and
 // headers against the clients ConfigureHosts builds
-// (TestAppliedSettingsMatchContainerd). One difference is deliberate: containerd logs a
+// (TestAppliedSettingsMatchContainerd), and the real containerd pulls
+// through the same file as pullwarden does, from a mirror that needs ca,
+// client, a header and override_path at once
+// (TestRealContainerdAndPullwardenApplySameSettings). One difference is deliberate: containerd logs a
 // hosts.toml it cannot parse and silently uses the registry itself;
 // Endpoints returns a *ParseError naming the file, the entry and the
 // field. containerd 1.6 (Debian 12) differs from 2.x in three ways a
