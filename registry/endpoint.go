@@ -70,11 +70,12 @@ func endpointFor(ctx context.Context, host string) *Endpoint {
 }
 
 // allowHTTPIn reports whether host may be reached over plain HTTP in
-// ctx: as its Endpoint says when ctx has one for host (an https endpoint
-// is https only, loopback too), else by the Client's rule (allowHTTP).
+// ctx: when ctx has an Endpoint for host, as it says or when the host is
+// listed in Options.Insecure (an https endpoint is https only, loopback
+// too); else by the Client's rule (allowHTTP).
 func (c *Client) allowHTTPIn(ctx context.Context, host string) bool {
 	if e := endpointFor(ctx, host); e != nil {
-		return e.Scheme == "http" || e.HTTPFallback
+		return e.Scheme == "http" || e.HTTPFallback || c.listedInsecure(host)
 	}
 	return c.allowHTTP(host)
 }

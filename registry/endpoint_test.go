@@ -121,3 +121,22 @@ func TestEndpointRootBelowWrappers(t *testing.T) {
 		t.Fatalf("wrapper saw %v, registry %v", rec.paths, served)
 	}
 }
+
+// Options.Insecure still allows plain HTTP to a host whose Endpoint says
+// https (the registry itself in a hosts.toml directory without its
+// entry); an https Endpoint alone does not, loopback included.
+func TestEndpointKeepsInsecureList(t *testing.T) {
+	t.Parallel()
+	ctx := WithEndpoint(t.Context(), Endpoint{Host: "r.example:5000", Scheme: "https"})
+	listed := New(Options{Insecure: []string{"r.example"}})
+	if !listed.allowHTTPIn(ctx, "r.example:5000") {
+		t.Error("a host listed insecure refused over http")
+	}
+	ctx = WithEndpoint(t.Context(), Endpoint{Host: "127.0.0.1:5000", Scheme: "https"})
+	if New(Options{}).allowHTTPIn(ctx, "127.0.0.1:5000") {
+		t.Error("an https endpoint on loopback allowed over http")
+	}
+	if !New(Options{}).allowHTTPIn(t.Context(), "127.0.0.1:5000") {
+		t.Error("loopback without an endpoint refused over http")
+	}
+}

@@ -22,17 +22,24 @@ func (e *errPlainHTTP) Error() string {
 // plain HTTP: loopback hosts always, others only when listed in Insecure
 // (an entry without a port matches every port of that host).
 func (c *Client) allowHTTP(hostport string) bool {
-	if c.insecure[hostport] {
+	if c.listedInsecure(hostport) {
 		return true
 	}
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h
-		if c.insecure[h] {
-			return true
-		}
 	}
 	return isLoopback(host)
+}
+
+// listedInsecure reports whether hostport is listed in Options.Insecure
+// (an entry without a port matches every port of that host).
+func (c *Client) listedInsecure(hostport string) bool {
+	if c.insecure[hostport] {
+		return true
+	}
+	h, _, err := net.SplitHostPort(hostport)
+	return err == nil && c.insecure[h]
 }
 
 func isLoopback(host string) bool {

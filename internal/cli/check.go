@@ -76,7 +76,7 @@ func runCheck(cmd *cobra.Command, g *globals, o *checkOptions) error {
 	if err != nil {
 		return err
 	}
-	co := workload.CheckOptions{Checker: newChecker(g, cmd.ErrOrStderr(), o.insecure, ""), Node: node,
+	co := workload.CheckOptions{Checker: newChecker(g, cmd.ErrOrStderr(), o.insecure), Node: node,
 		NodeSource: strings.Join(o.creds.sources(), "; "), Namespace: o.target.namespace}
 	if o.target.kubeconfig != "" || o.target.kubeContext != "" || o.target.server != "" || isPlugin(ctx) {
 		t, err := o.target.open(ctx)

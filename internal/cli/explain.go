@@ -75,7 +75,7 @@ func newExplainImageCmd(g *globals) *cobra.Command {
 				return err
 			}
 			req.Sources = o.creds.sources()
-			ck := newChecker(g, cmd.ErrOrStderr(), o.insecure, o.hostsDir)
+			ck := newHostsChecker(g, cmd.ErrOrStderr(), o.insecure, o.hostsDir)
 			res := ck.Check(ctx, req)
 			if o.output == "json" {
 				if err := writeJSON(cmd.OutOrStdout(), res); err != nil {
@@ -158,7 +158,7 @@ looked for in every namespace.`,
 					}
 				}
 			}
-			ck := newChecker(g, cmd.ErrOrStderr(), o.insecure, o.hostsDir)
+			ck := newHostsChecker(g, cmd.ErrOrStderr(), o.insecure, o.hostsDir)
 			pods, err := o.pods(cmd, t, args)
 			if err != nil {
 				return kubeError(cmd.ErrOrStderr(), err)
@@ -253,7 +253,13 @@ func checkOutput(output string, allowed ...string) error {
 // hostsDirUsage is the help of explain's --registry-config-path.
 const hostsDirUsage = "directory of containerd hosts.toml files (serve --registry-config-path): reach the registry with its entry's server, ca, client, skip_verify and headers; mirrors are named, not checked"
 
-func newChecker(g *globals, stderr io.Writer, insecure []string, hostsDir string) *diagnose.Checker {
+func newChecker(g *globals, stderr io.Writer, insecure []string) *diagnose.Checker {
+	return newHostsChecker(g, stderr, insecure, "")
+}
+
+// newHostsChecker is newChecker reaching registries as the hosts.toml
+// files under hostsDir say ("" for none).
+func newHostsChecker(g *globals, stderr io.Writer, insecure []string, hostsDir string) *diagnose.Checker {
 	rc := diagnose.NewRegistryClient(registry.Options{Insecure: insecure, Logger: g.logger(stderr)})
 	return diagnose.New(diagnose.Options{Registry: diagnose.FromClient(rc), RegistryConfigPath: hostsDir})
 }
