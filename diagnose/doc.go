@@ -31,7 +31,8 @@
 // push notification (missing tag or repository) or a changed secret
 // (credentials); a transient cause: retried after 1 s doubling to 20 s,
 // an unreachable registry also probed; RateLimited with a wait: no
-// request before it has passed; InvalidImageName and ErrImageNeverPull:
+// request before it has passed; a used-up quota: manifest GETs held
+// until the quota allows one; InvalidImageName and ErrImageNeverPull:
 // not retried until the pod changes).
 //
 // With Options.RegistryConfigPath (containerd's hosts.toml directory, as

@@ -109,6 +109,10 @@ func smartNext(res Result, waiting string) string {
 		return fmt.Sprintf("%s, smart retry policy: the registry asked to wait %s (RateLimited); pullwarden sends it no request before then, for every pod using the registry, and retries after the wait",
 			waiting, seconds(after))
 	}
+	if c == cause.RateLimited {
+		return fmt.Sprintf("%s, smart retry policy: the registry's pull quota is used up (RateLimited); pullwarden holds its manifest GETs, for every pod using the registry, until the quota headers (ratelimit-remaining, ratelimit-reset) or one slot of the window allow one, while HEAD re-checks go on, and retries after a back-off of %s doubling to %s, %s",
+			waiting, pull.TransientInitial, pull.TransientMax, now)
+	}
 	probe := ""
 	if c == cause.RegistryUnreachable {
 		probe = fmt.Sprintf("; it also probes the registry's /v2/ (every %s growing to %s) and its first answer releases every pod waiting on it",

@@ -20,6 +20,13 @@ func TestNextStepByPolicy(t *testing.T) {
 	p.Add(faultproxy.Rule{Method: http.MethodHead, Path: `/team/busy/manifests/`, Fault: faultproxy.Fault{
 		Kind: faultproxy.Status, Code: http.StatusTooManyRequests, RetryAfter: "30",
 		Body: `{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}`}})
+	_, quota, _ := proxied(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("RateLimit-Limit", "100;w=21600")
+			w.Header().Set("RateLimit-Remaining", "0;w=21600")
+			h.ServeHTTP(w, r)
+		})
+	})
 	p.Add(faultproxy.Rule{Path: `/team/broken/manifests/`, Fault: faultproxy.Fault{Kind: faultproxy.Status, Code: http.StatusInternalServerError}})
 	private := testregistry.StartInProcess(t, testregistry.WithMiddleware(func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -47,6 +54,9 @@ func TestNextStepByPolicy(t *testing.T) {
 			[]string{"the kubelet retries at"}},
 		{"rate limited", host + "/team/busy:v1", "ImagePullBackOff", "RateLimited",
 			[]string{"the registry asked to wait 30s (RateLimited)", "no request before then, for every pod using the registry"},
+			[]string{"the kubelet retries at"}},
+		{"quota used up", quota + "/team/app:v1", "ErrImagePull", "RateLimited",
+			[]string{"the registry's pull quota is used up (RateLimited)", "holds its manifest GETs", "HEAD re-checks go on"},
 			[]string{"the kubelet retries at"}},
 		{"invalid name", "127.0.0.1:1/Team/App:v1", "InvalidImageName", "InvalidImageName",
 			[]string{"neither pullwarden nor the kubelet retries until the pod's spec changes"},
