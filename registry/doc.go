@@ -69,7 +69,9 @@
 // Endpoints: a call whose context carries an Endpoint (WithEndpoint, built
 // from a containerd hosts.toml entry by package hosts) reaches that host
 // with the Endpoint's scheme, API root (Root replaces /v2 in the paths the
-// client builds; redirects are followed as sent), headers, TLS
+// client builds, at the bottom of DefaultTransport so that wrappers such
+// as the agent's throttle see the API's paths; redirects are followed as
+// sent), headers, TLS
 // configuration and dial timeout, and the "ns" query parameter naming the
 // image's registry when the host is a mirror. They apply to requests to
 // Endpoint.Host only: a token server or a redirect target on another
