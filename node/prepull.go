@@ -129,6 +129,12 @@ func (p *prepull) record(s ImageState) {
 	p.states[s.Image] = s
 }
 
+func (p *prepull) get(image string) ImageState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.states[image]
+}
+
 // snapshot lists the states in the ConfigMap's order.
 func (p *prepull) snapshot() []ImageState {
 	p.mu.Lock()
@@ -197,7 +203,13 @@ func (n *Node) prepullPass(ctx context.Context) time.Time {
 		} else {
 			c, msg := failure(err)
 			st.State, st.Reason, st.Message = StateFailing, c.Reason(), msg
-			if f, ok := err.(*pull.Failure); ok && !f.RetryAt.IsZero() {
+			f, _ := err.(*pull.Failure)
+			if old := n.prepull.get(im); f != nil && f.Err == nil && old.State == StateFailing {
+				// Held by the engine: no attempt ran; the cause is the
+				// last attempt's.
+				st.Reason, st.Message = old.Reason, old.Message
+			}
+			if f != nil && !f.RetryAt.IsZero() {
 				st.RetryAt = f.RetryAt
 				if next.IsZero() || f.RetryAt.Before(next) {
 					next = f.RetryAt
