@@ -310,7 +310,7 @@ func TestNodeAnswersPullRequests(t *testing.T) {
 	explained := f.get(t, "/explain/pod/shop/bad")
 	var ex struct {
 		Containers []struct {
-			Name   string `json:"name"`
+			Name   string                  `json:"name"`
 			Result struct{ Reason string } `json:"result"`
 		} `json:"containers"`
 	}

@@ -19,7 +19,7 @@ import (
 
 func TestParsePrepull(t *testing.T) {
 	images, secrets := ParsePrepull(map[string]string{
-		PrepullImagesKey: "# base images\n\nregistry.example/team/app:v1\n  busybox:1.36   # the shell\nregistry.example/team/app:v1\r\n#gone:1\n",
+		PrepullImagesKey:  "# base images\n\nregistry.example/team/app:v1\n  busybox:1.36   # the shell\nregistry.example/team/app:v1\r\n#gone:1\n",
 		PrepullSecretsKey: " regcred, other ,,regcred",
 	})
 	if want := []string{"registry.example/team/app:v1", "busybox:1.36"}; !slices.Equal(images, want) {
