@@ -394,13 +394,23 @@ func TestNodePrepullFromConfigMap(t *testing.T) {
 	})
 	assertInContainerd(t, f.ctd.Address, first)
 
-	cm.Data[node.PrepullImagesKey] += second + "\n"
+	// A changed ConfigMap: a new image, and a private one pulled with the
+	// ConfigMap's secret.
+	private := testregistry.Start(t, testregistry.WithHtpasswd("ci", "pre-pull-pw"))
+	third := private.Ref("team/private:1")
+	testimage.Push(t, testimage.Random(t, 1, 1024, testimage.WithSeed(9)), third, private.Authenticator())
+	f.secret(t, "pullwarden-system", "prepullcred", private.Host, "ci", "pre-pull-pw")
+	cm.Data[node.PrepullImagesKey] += second + "\n" + third + "\n"
+	cm.Data[node.PrepullSecretsKey] = "prepullcred"
 	if _, err := cms.Update(t.Context(), cm, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	nodePoll(t, 20*time.Second, "the new image of the changed ConfigMap", func() bool { return state(second).State == node.StatePresent })
+	nodePoll(t, 20*time.Second, "the new images of the changed ConfigMap", func() bool {
+		return state(second).State == node.StatePresent && state(third).State == node.StatePresent
+	})
 	assertInContainerd(t, f.ctd.Address, second)
-	if m := f.get(t, "/metrics"); !strings.Contains(m, `pullwarden_prepull_images{cause="",state="Present"} 2`) {
+	assertInContainerd(t, f.ctd.Address, third)
+	if m := f.get(t, "/metrics"); !strings.Contains(m, `pullwarden_prepull_images{cause="",state="Present"} 3`) {
 		t.Errorf("/metrics once present:\n%s", grepLines(m, "prepull"))
 	}
 }
