@@ -174,10 +174,10 @@ func (n *Node) Close() error {
 // Run watches the node's pods and the pre-pull ConfigMap and answers
 // until ctx ends.
 func (n *Node) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait() // last: after the context is canceled
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg sync.WaitGroup
-	defer wg.Wait()
 	defer n.queue.ShutDown()
 	wg.Go(func() { _ = n.puller.RunRechecks(ctx) })
 	wg.Go(func() { n.runPrepull(ctx) })
