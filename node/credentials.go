@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pullwarden/pullwarden/credential"
+	"github.com/pullwarden/pullwarden/recheck"
 	"github.com/pullwarden/pullwarden/workload"
 )
 
@@ -90,12 +91,22 @@ func probeRegistry(insecure []string) func(ctx context.Context, host string) err
 		if err != nil {
 			return err
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := probeClient.Do(req)
 		if err != nil {
 			return err
 		}
 		return resp.Body.Close()
 	}
+}
+
+// registryProbes is the schedule of the /v2/ probe of a registry that
+// stopped answering: 500ms growing to 1s, jittered, as the single-machine
+// agent's, so a pre-pull resumes within about a second of its return.
+var registryProbes = recheck.Options{Initial: 500 * time.Millisecond, Max: time.Second}
+
+var probeClient = &http.Client{
+	// A redirect or token endpoint is not needed to know the host answers.
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 }
 
 func loopback(host string) bool {
