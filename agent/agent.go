@@ -141,7 +141,7 @@ func (a *Agent) start(ctx context.Context) error {
 	a.retryPolicy = retryPolicy
 	a.puller = pull.New(a.store, client, pull.WithLogger(cfg.Logger), pull.WithClock(cfg.Clock), pull.WithMaxParallelPulls(a.slots),
 		pull.WithCredentialVerification(a.verifier), pull.WithPullRecords(records),
-		pull.WithRetry(pull.RetryOptions{Policy: retryPolicy, OnRetry: a.retried, Probe: a.probeRegistry, Probes: registryProbes}),
+		pull.WithRetry(pull.RetryOptions{Policy: retryPolicy, OnRetry: a.retried, Probe: client.Probe}),
 		pull.WithMetrics(a.metrics), pull.WithMirrors(cfg.RegistryConfigPath, hosts.NewHealth(hosts.HealthOptions{Clock: cfg.Clock})))
 	if _, err := a.puller.Pull(ctx, pull.Request{Image: cfg.PauseImage, Policy: policy.IfNotPresent}); err != nil {
 		return fmt.Errorf("pause image %s: %w", cfg.PauseImage, err)

@@ -17,7 +17,6 @@ import (
 	"github.com/pullwarden/pullwarden/notify"
 	"github.com/pullwarden/pullwarden/objects"
 	"github.com/pullwarden/pullwarden/pull"
-	"github.com/pullwarden/pullwarden/recheck"
 	"github.com/pullwarden/pullwarden/reference"
 )
 
@@ -175,46 +174,3 @@ type podRetrier struct{ p *pull.Puller }
 
 func (r podRetrier) RetryPod(uid string) { r.p.RetryWaiter(uid, pull.TriggerManual) }
 
-// probeRegistry asks host whether it answers again: a GET of /v2/ (plain
-// HTTP for loopback and --insecure-registry hosts, else verified HTTPS);
-// any HTTP answer, 401 included, means it is back.
-func (a *Agent) probeRegistry(ctx context.Context, host string) error {
-	scheme := "https"
-	if isLoopbackHost(host) || slices.Contains(a.cfg.Insecure, host) {
-		scheme = "http"
-	}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, scheme+"://"+host+"/v2/", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := probeClient.Do(req)
-	if err != nil {
-		return err
-	}
-	return resp.Body.Close()
-}
-
-// registryProbes is the schedule of the /v2/ probe of a registry that
-// stopped answering: 500ms growing to 1s, jittered. One light GET a
-// second per registry while it is down buys a recovery within about a
-// second of its return.
-var registryProbes = recheck.Options{Initial: 500 * time.Millisecond, Max: time.Second}
-
-var probeClient = &http.Client{
-	// A redirect or token endpoint is not needed to know the host answers.
-	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-}
-
-func isLoopbackHost(hostport string) bool {
-	h, _, err := net.SplitHostPort(hostport)
-	if err != nil {
-		h = hostport
-	}
-	if h == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
-}

@@ -47,7 +47,7 @@ func TestNextStepByPolicy(t *testing.T) {
 			[]string{"Unauthorized needs a fix", "a secret or service account the pod uses, or the node's docker config, changes"},
 			[]string{"the kubelet retries at"}},
 		{"registry down", "127.0.0.1:1/team/app:v1", "ErrImagePull", "RegistryUnreachable",
-			[]string{"RegistryUnreachable is transient", "back-off of 1s doubling to 20s", "probes the registry's /v2/ (every 500ms growing to 5s)"},
+			[]string{"RegistryUnreachable is transient", "back-off of 1s doubling to 20s", "probes the registry's /v2/ (every 500ms growing to 1s)"},
 			[]string{"ErrImagePull after 3 failed pull(s)"}},
 		{"server error", host + "/team/broken:v1", "ErrImagePull", "ServerError",
 			[]string{"ServerError is transient", "back-off of 1s doubling to 20s"},

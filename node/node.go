@@ -158,7 +158,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	client := registry.New(ro)
 	n.prepull = newPrepull(cfg.Clock)
 	n.puller = pull.New(st, client, pull.WithLogger(cfg.Logger), pull.WithClock(cfg.Clock), pull.WithMetrics(n.metrics),
-		pull.WithRetry(pull.RetryOptions{Policy: pull.RetrySmart, OnRetry: n.retried, Probe: probeRegistry(ro.Insecure), Probes: registryProbes}),
+		pull.WithRetry(pull.RetryOptions{Policy: pull.RetrySmart, OnRetry: n.retried, Probe: client.Probe}),
 		pull.WithMirrors(cfg.RegistryConfigPath, hosts.NewHealth(hosts.HealthOptions{Clock: cfg.Clock})))
 	n.queue = workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 		workqueue.TypedRateLimitingQueueConfig[string]{Name: "pullwarden-node"})

@@ -30,7 +30,7 @@
 //     RetryWaiter) releases it; a transient cause holds it 1 s doubling to
 //     20 s (jittered, Failure.RetryAt says until when); RateLimited holds
 //     it for the registry's Retry-After; RegistryUnreachable also has its
-//     host probed (RetryOptions.Probe, 500 ms growing to 5 s) and the first
+//     host probed (RetryOptions.Probe, 500 ms growing to 1 s) and the first
 //     answer releases every image of the host. OnRetry names the pods
 //     released and the trigger. Requests without a BackoffKey (the CLI)
 //     are never held;

@@ -98,7 +98,7 @@ type RetryOptions struct {
 	// (TriggerRegistryBack).
 	Probe func(ctx context.Context, host string) error
 	// Probes is the schedule of the probe (default recheck.Probe():
-	// 500ms growing to 5s, jittered).
+	// 500ms growing to 1s, jittered).
 	Probes recheck.Options
 }
 

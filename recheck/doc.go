@@ -24,7 +24,7 @@
 // Every interval is shortened by a random fraction below Jitter (20%), so
 // keys registered together (pods created together) drift apart and never
 // wait longer than the cap. Probe() gives the options of the
-// registry-back probe: 500ms growing to 5s. A check costs a token of the
+// registry-back probe: 500ms growing to 1s. A check costs a token of the
 // registry's bucket when its HEAD goes through package throttle, so the
 // re-checks of all images stay within the registry's budget.
 //

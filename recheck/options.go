@@ -19,7 +19,7 @@ const (
 	DefaultFactor       = 2.0
 	DefaultJitter       = 0.2
 	DefaultProbeInitial = 500 * time.Millisecond
-	DefaultProbeMax     = 5 * time.Second
+	DefaultProbeMax     = time.Second
 )
 
 // Options configure a Schedule. Zero fields take the defaults.
@@ -42,7 +42,8 @@ type Options struct {
 }
 
 // Probe returns the options of the registry-back probe: 500ms growing
-// to 5s, jittered.
+// to 1s, jittered. One light GET a second per registry while it is down
+// buys a recovery within about a second of its return.
 func Probe() Options {
 	return Options{Initial: DefaultProbeInitial, Max: DefaultProbeMax}
 }

@@ -219,32 +219,15 @@ func credentials(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, 
 			req.Node = "(not scheduled yet)"
 		}
 	}
-	var sa *corev1.ServiceAccount
-	saName := workload.ServiceAccountName(&pod.Spec)
-	if len(pod.Spec.ImagePullSecrets) == 0 {
-		got, err := cs.CoreV1().ServiceAccounts(pod.Namespace).Get(ctx, saName, metav1.GetOptions{})
-		switch {
-		case err == nil:
-			sa = got
-		case apierrors.IsNotFound(err):
-			req.Sources = append(req.Sources, fmt.Sprintf("service account %s does not exist", saName))
-		default:
-			return req, fmt.Errorf("reading service account %s/%s: %w", pod.Namespace, saName, err)
-		}
+	ps, err := ReadPodSecrets(ctx, cs, pod)
+	if err != nil {
+		return req, err
 	}
-	names, from := workload.PullSecrets(&pod.Spec, sa)
-	var secrets []corev1.Secret
-	for _, n := range names {
-		s, err := cs.CoreV1().Secrets(pod.Namespace).Get(ctx, n, metav1.GetOptions{})
-		switch {
-		case err == nil:
-			secrets = append(secrets, *s)
-		case apierrors.IsNotFound(err):
-			req.MissingSecrets = append(req.MissingSecrets, n)
-		default:
-			return req, fmt.Errorf("reading secret %s/%s: %w", pod.Namespace, n, err)
-		}
+	if ps.NoServiceAccount {
+		req.Sources = append(req.Sources, fmt.Sprintf("service account %s does not exist", ps.ServiceAccount))
 	}
+	req.MissingSecrets = ps.Missing
+	names, from, saName, secrets := ps.Names, ps.From, ps.ServiceAccount, ps.Secrets
 	if len(names) > 0 {
 		req.Sources = append(req.Sources, fmt.Sprintf("%s: %s", from, strings.Join(names, ", ")))
 	} else {
