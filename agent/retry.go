@@ -173,4 +173,3 @@ func (a *Agent) NotifyAddress() string {
 type podRetrier struct{ p *pull.Puller }
 
 func (r podRetrier) RetryPod(uid string) { r.p.RetryWaiter(uid, pull.TriggerManual) }
-
