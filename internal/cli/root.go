@@ -89,6 +89,7 @@ a person can act on.`,
 		newResetCmd(g),
 		newExplainCmd(g), newCheckCmd(g),
 		newRetryCmd(g),
+		newControllerCmd(g),
 	)
 	return root
 }
