@@ -53,7 +53,7 @@ func (r *reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		return reconcile.Result{}, err
 	}
 	st := r.state(pod)
-	if !waitingOnImage(pod) {
+	if !WaitingOnImage(pod) {
 		return reconcile.Result{}, r.settle(ctx, pod, st)
 	}
 	res, err := kube.Explain(ctx, r.cs, r.ck, pod, kube.Options{Remote: true})

@@ -30,11 +30,11 @@ var imageReasons = map[string]bool{
 	reason.InvalidImageName: true, reason.ErrImageNeverPull: true,
 }
 
-// waitingOnImage is the cheap test of a pod that may wait on an image: a
+// WaitingOnImage is the cheap test of a pod that may wait on an image: a
 // container or init container waiting with an image reason, or a pending
 // pod with image volumes (their failures show in events only; Explain
 // reads them).
-func waitingOnImage(pod *corev1.Pod) bool {
+func WaitingOnImage(pod *corev1.Pod) bool {
 	if pod.DeletionTimestamp != nil {
 		return false
 	}
@@ -71,7 +71,7 @@ func findCondition(pod *corev1.Pod) *corev1.PodCondition {
 func podPredicate() predicate.Predicate {
 	relevant := func(o client.Object) bool {
 		pod, ok := o.(*corev1.Pod)
-		return ok && (waitingOnImage(pod) || hasCondition(pod))
+		return ok && (WaitingOnImage(pod) || hasCondition(pod))
 	}
 	return predicate.Funcs{
 		CreateFunc:  func(e event.CreateEvent) bool { return relevant(e.Object) },
@@ -127,7 +127,7 @@ func (r *reconciler) waitingPodsUsing(ctx context.Context, ns string, uses func(
 	var out []reconcile.Request
 	for i := range list.Items {
 		pod := &list.Items[i]
-		if !waitingOnImage(pod) || !uses(pod) {
+		if !WaitingOnImage(pod) || !uses(pod) {
 			continue
 		}
 		nn := types.NamespacedName{Namespace: pod.Namespace, Name: pod.Name}
