@@ -29,15 +29,11 @@ type nudgePlan struct {
 }
 
 // nudge acts on the node's answer to the pod's token, or on its absence
-// after NodeTimeout: pin in place, else recreate an owned, opted-in pod.
+// after NodeTimeout (Reconcile waits until then): pin in place, else recreate an owned, opted-in pod.
 // Every step is idempotent: a pinned container stays pinned, a deleted pod
 // is gone.
 func (r *reconciler) nudge(ctx context.Context, pod *corev1.Pod, st *podState, res *kube.PodResult) error {
 	result, answered := pullResult(pod, st.token)
-	if !answered && r.opts.Clock.Since(st.fixedAt) < r.opts.NodeTimeout {
-		r.armNodeTimeout(pod, st)
-		return nil
-	}
 	plan := planNudge(pod, res, result, answered)
 	if len(plan.pins) > 0 {
 		return r.pin(ctx, pod, plan)

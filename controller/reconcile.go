@@ -52,9 +52,17 @@ func (r *reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		}
 		return reconcile.Result{}, err
 	}
+	if pod.DeletionTimestamp != nil {
+		r.forget(nn)
+		return reconcile.Result{}, nil
+	}
 	st := r.state(pod)
 	if !WaitingOnImage(pod) {
 		return reconcile.Result{}, r.settle(ctx, pod, st)
+	}
+	requested := pod.Annotations[podmeta.RetryRequested]
+	if requested == st.retryHandled && r.awaitingNode(pod, st) {
+		return reconcile.Result{}, nil
 	}
 	res, err := kube.Explain(ctx, r.cs, r.ck, pod, kube.Options{Remote: true})
 	if err != nil {
@@ -64,8 +72,8 @@ func (r *reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		return reconcile.Result{}, r.settle(ctx, pod, st)
 	}
 	r.register(pod, st, res)
-	if v := pod.Annotations[podmeta.RetryRequested]; v != "" && v != st.retryHandled {
-		return reconcile.Result{}, r.retry(ctx, pod, st, res, pull.TriggerManual, v)
+	if requested != "" && requested != st.retryHandled {
+		return reconcile.Result{}, r.retry(ctx, pod, st, res, pull.TriggerManual, requested)
 	}
 	pullable := res.Pullable()
 	switch {
@@ -241,6 +249,20 @@ func (r *reconciler) retry(ctx context.Context, pod *corev1.Pod, st *podState, r
 	r.opts.Logger.Info("retry requested from the node", "pod", pod.Namespace+"/"+pod.Name, "trigger", string(trig), "token", token)
 	r.armNodeTimeout(pod, st)
 	return nil
+}
+
+// awaitingNode reports whether the pod's retry waits for the node's
+// answer: a token not answered yet, within NodeTimeout (a wake-up is
+// armed for its end). The diagnosis waits too: the node may be pulling.
+func (r *reconciler) awaitingNode(pod *corev1.Pod, st *podState) bool {
+	if st.reason != reasonFixed || st.token == "" {
+		return false
+	}
+	if _, answered := pullResult(pod, st.token); answered || r.opts.Clock.Since(st.fixedAt) >= r.opts.NodeTimeout {
+		return false
+	}
+	r.armNodeTimeout(pod, st)
+	return true
 }
 
 // armNodeTimeout wakes the pod once the node had NodeTimeout to answer.

@@ -1,0 +1,493 @@
+//go:build e2e
+
+package controller_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/pullwarden/pullwarden/clock"
+	"github.com/pullwarden/pullwarden/controller"
+	"github.com/pullwarden/pullwarden/internal/cli"
+	"github.com/pullwarden/pullwarden/internal/testapiserver"
+	"github.com/pullwarden/pullwarden/internal/testimage"
+	"github.com/pullwarden/pullwarden/internal/testregistry"
+	"github.com/pullwarden/pullwarden/podmeta"
+	"github.com/pullwarden/pullwarden/pull"
+	"github.com/pullwarden/pullwarden/reason"
+)
+
+const ns = "shop"
+
+// env is a real API server with pullwarden controller watching namespace
+// shop on a fake clock (re-checks and the node timeout move only when the
+// test steps it), and a registry. The test plays the kubelet (waiting
+// statuses through pods/status, Failed events) and the node DaemonSet
+// (pull-result).
+type env struct {
+	cs  kubernetes.Interface
+	api *testapiserver.APIServer
+	reg *testregistry.Registry
+	clk *clock.Fake
+}
+
+func start(t *testing.T) *env {
+	t.Helper()
+	e := &env{api: testapiserver.Start(t), reg: testregistry.StartInProcess(t), clk: clock.NewFake(time.Now())}
+	e.cs = e.api.Client
+	for _, n := range []string{ns, "other"} {
+		if _, err := e.cs.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: n}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.cs.CoreV1().ServiceAccounts(n).Create(t.Context(), &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	go func() {
+		done <- controller.Run(ctx, e.api.Config, controller.Options{Namespace: ns, MetricsListen: "0", HealthListen: "0",
+			NodeTimeout: 10 * time.Second, Clock: e.clk, Logger: logger})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("controller.Run: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("controller log:\n%s", logs.String())
+		}
+	})
+	return e
+}
+
+type podOpts struct {
+	policy  corev1.PullPolicy
+	secrets []string
+	waiting string
+	owned   bool
+	annot   map[string]string
+	volume  string // image of an image volume (the container's image then exists)
+}
+
+// pod creates a pod and writes its waiting status as the kubelet would.
+func (e *env) pod(t *testing.T, namespace, name, image string, o podOpts) *corev1.Pod {
+	t.Helper()
+	ctx := t.Context()
+	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Annotations: o.annot}, Spec: corev1.PodSpec{NodeName: "node-1",
+		Containers: []corev1.Container{{Name: "app", Image: image, ImagePullPolicy: o.policy}}}}
+	for _, s := range o.secrets {
+		p.Spec.ImagePullSecrets = append(p.Spec.ImagePullSecrets, corev1.LocalObjectReference{Name: s})
+	}
+	if o.owned {
+		p.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "web-1",
+			UID: "0d9c3c36-5f7e-4f59-9d0e-5a4d6c1b2a11", Controller: ptrTo(true)}}
+	}
+	waiting := &corev1.ContainerStateWaiting{Reason: o.waiting, Message: "Back-off pulling image " + image}
+	if o.volume != "" {
+		p.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{Image: &corev1.ImageVolumeSource{
+			Reference: o.volume, PullPolicy: corev1.PullAlways}}}}
+		p.Spec.Containers[0].VolumeMounts = []corev1.VolumeMount{{Name: "data", MountPath: "/data"}}
+		waiting = &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}
+	}
+	p, err := e.cs.CoreV1().Pods(namespace).Create(ctx, p, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.volume != "" {
+		now := metav1.NewTime(time.Now())
+		if _, err := e.cs.CoreV1().Events(namespace).Create(ctx, &corev1.Event{ObjectMeta: metav1.ObjectMeta{Name: name + ".failed"},
+			InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: namespace, Name: name, UID: p.UID, APIVersion: "v1"},
+			Reason:         reason.EventFailed, Message: fmt.Sprintf("Failed to pull image %q: not found", o.volume), Type: "Warning", Count: 1,
+			FirstTimestamp: now, LastTimestamp: now, Source: corev1.EventSource{Component: "kubelet"}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The controller may write its condition meanwhile (a pending pod with
+	// an image volume and a Failed event): retry on conflicts.
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if p, err = e.cs.CoreV1().Pods(namespace).Get(ctx, name, metav1.GetOptions{}); err != nil {
+			return err
+		}
+		p.Status.Phase = corev1.PodPending
+		p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "app", Image: image, State: corev1.ContainerState{Waiting: waiting}}}
+		p, err = e.cs.CoreV1().Pods(namespace).UpdateStatus(ctx, p, metav1.UpdateOptions{})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// syncBuffer is a bytes.Buffer safe for the controller's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+func (e *env) get(t *testing.T, namespace, name string) *corev1.Pod {
+	t.Helper()
+	p, err := e.cs.CoreV1().Pods(namespace).Get(t.Context(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func condition(p *corev1.Pod) *corev1.PodCondition {
+	for i := range p.Status.Conditions {
+		if p.Status.Conditions[i].Type == podmeta.ConditionImagePull {
+			return &p.Status.Conditions[i]
+		}
+	}
+	return nil
+}
+
+// waitFor polls until ok holds (20 s at most); step advances the fake
+// clock by a second between polls, for the re-check schedule.
+func (e *env) waitFor(t *testing.T, what string, step bool, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		if step {
+			e.clk.Step(time.Second)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitReason waits until the pod's condition has reason why.
+func (e *env) waitReason(t *testing.T, name, why string, step bool) *corev1.Pod {
+	t.Helper()
+	var p *corev1.Pod
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		p = e.get(t, ns, name)
+		c := condition(p)
+		if c != nil && c.Reason == why {
+			return p
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for pod %s condition reason %s: condition %+v", name, why, c)
+		}
+		if step {
+			e.clk.Step(time.Second)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// events lists the controller's events on the pod, oldest first.
+func (e *env) events(t *testing.T, name string) []corev1.Event {
+	t.Helper()
+	list, err := e.cs.CoreV1().Events(ns).List(t.Context(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []corev1.Event
+	for _, ev := range list.Items {
+		if ev.InvolvedObject.Name == name && ev.Source.Component == podmeta.ControllerComponent {
+			out = append(out, ev)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, _ := strconv.Atoi(out[i].ResourceVersion)
+		b, _ := strconv.Atoi(out[j].ResourceVersion)
+		return a < b
+	})
+	return out
+}
+
+// waitPullRetried waits for the pod's PullRetried event and checks that it
+// is the only one and names trig; it returns the pod's events.
+func (e *env) waitPullRetried(t *testing.T, name string, trig pull.Trigger) []corev1.Event {
+	t.Helper()
+	var evs []corev1.Event
+	e.waitFor(t, "a PullRetried event on "+name, false, func() bool {
+		evs = e.events(t, name)
+		return countEvents(evs, corev1.EventTypeNormal, reason.EventPullRetried) > 0
+	})
+	time.Sleep(200 * time.Millisecond) // a second one would come now
+	evs = e.events(t, name)
+	if countEvents(evs, corev1.EventTypeNormal, reason.EventPullRetried) != 1 || !strings.Contains(evs[len(evs)-1].Message, string(trig)) {
+		t.Fatalf("events = %+v, want one PullRetried naming %q", evs, trig)
+	}
+	return evs
+}
+
+func countEvents(evs []corev1.Event, typ, why string) int {
+	n := 0
+	for _, ev := range evs {
+		if ev.Type == typ && ev.Reason == why {
+			n++
+		}
+	}
+	return n
+}
+
+// answer writes the node DaemonSet's pull-result for the pod's token.
+func (e *env) answer(t *testing.T, p *corev1.Pod, images ...podmeta.ImageResult) {
+	t.Helper()
+	// The controller writes the condition, then the token.
+	e.waitFor(t, "the pull-request token of "+p.Name, false, func() bool {
+		p = e.get(t, p.Namespace, p.Name)
+		return p.Annotations[podmeta.PullRequest] != ""
+	})
+	v := podmeta.PullResultValue{Token: p.Annotations[podmeta.PullRequest], Node: "node-1", Time: time.Now(), Images: images}
+	val, _ := json.Marshal(v)
+	raw, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]string{podmeta.PullResult: string(val)}}})
+	if _, err := e.cs.CoreV1().Pods(p.Namespace).Patch(t.Context(), p.Name, types.MergePatchType, raw, metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// running writes the container running, as the kubelet does once pulled.
+func (e *env) running(t *testing.T, name string) {
+	t.Helper()
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		p := e.get(t, ns, name)
+		p.Status.Phase = corev1.PodRunning
+		p.Status.ContainerStatuses[0].State = corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.Now()}}
+		_, err := e.cs.CoreV1().Pods(ns).UpdateStatus(t.Context(), p, metav1.UpdateOptions{})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func metricValue(t *testing.T, name, label, value string) float64 {
+	t.Helper()
+	mfs, err := ctrlmetrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			if !hasLabel(m, label, value) {
+				continue
+			}
+			switch {
+			case m.Counter != nil:
+				return m.Counter.GetValue()
+			case m.Gauge != nil:
+				return m.Gauge.GetValue()
+			case m.Histogram != nil:
+				return float64(m.Histogram.GetSampleCount())
+			}
+		}
+	}
+	return 0
+}
+
+func hasLabel(m *dto.Metric, name, value string) bool {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name && l.GetValue() == value {
+			return true
+		}
+	}
+	return false
+}
+
+func TestController(t *testing.T) {
+	e := start(t)
+	img := testimage.Random(t, 1, 256)
+	digest, err := img.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The repositories exist, the tags the pods want do not (yet).
+	for _, repo := range []string{"team/app:v0", "team/data:v0"} {
+		testimage.Push(t, img, e.reg.Ref(repo), nil)
+	}
+
+	// A pod in another namespace, waiting the same way, must stay untouched.
+	e.pod(t, "other", "elsewhere", e.reg.Ref("team/app:v1"), podOpts{policy: corev1.PullAlways, waiting: reason.ErrImagePull})
+
+	t.Run("tag pushed: TagNotFound, Fixed, pinned to the digest after the node's answer", func(t *testing.T) {
+		image := e.reg.Ref("team/app:v1")
+		e.pod(t, ns, "tag", image, podOpts{policy: corev1.PullAlways, waiting: reason.ErrImagePull})
+		p := e.waitReason(t, "tag", "TagNotFound", false)
+		if c := condition(p); c.Status != corev1.ConditionFalse || !strings.Contains(c.Message, "container app: image "+image) || !strings.Contains(c.Message, "; fix: ") {
+			t.Fatalf("condition = %+v", c)
+		}
+		e.waitFor(t, "pods_waiting{cause=TagNotFound} = 1", false, func() bool {
+			return metricValue(t, "pullwarden_controller_pods_waiting", "cause", "TagNotFound") == 1
+		})
+		// Re-checks that find the same cause write nothing: one event.
+		for range 40 {
+			e.clk.Step(time.Second)
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(300 * time.Millisecond)
+		if evs := e.events(t, "tag"); len(evs) != 1 || evs[0].Type != corev1.EventTypeWarning || evs[0].Reason != "TagNotFound" {
+			t.Fatalf("events after re-checks of the same cause = %+v, want one Warning TagNotFound", evs)
+		}
+		testimage.Push(t, img, image, nil)
+		p = e.waitReason(t, "tag", podmeta.ReasonFixed, true)
+		e.waitPullRetried(t, "tag", pull.TriggerRecheck)
+		if p.Spec.Containers[0].Image != image {
+			t.Fatalf("image pinned before the node answered: %s", p.Spec.Containers[0].Image)
+		}
+		e.answer(t, p, podmeta.ImageResult{Container: "app", Image: image, Digest: digest.String()})
+		e.waitFor(t, "the image pinned to its digest", false, func() bool {
+			p = e.get(t, ns, "tag")
+			return p.Spec.Containers[0].Image == image+"@"+digest.String()
+		})
+		var orig map[string]string
+		if err := json.Unmarshal([]byte(p.Annotations[podmeta.OriginalImages]), &orig); err != nil || orig["app"] != image {
+			t.Fatalf("%s = %q (%v)", podmeta.OriginalImages, p.Annotations[podmeta.OriginalImages], err)
+		}
+		before := metricValue(t, "pullwarden_controller_fix_to_running_seconds", "trigger", "recheck")
+		e.running(t, "tag")
+		p = e.waitReason(t, "tag", podmeta.ReasonPulled, false)
+		if condition(p).Status != corev1.ConditionTrue {
+			t.Fatalf("condition = %+v", condition(p))
+		}
+		e.waitFor(t, "fix_to_running{trigger=recheck} observed", false, func() bool {
+			return metricValue(t, "pullwarden_controller_fix_to_running_seconds", "trigger", "recheck") == before+1
+		})
+		if n := countEvents(e.events(t, "tag"), corev1.EventTypeWarning, "TagNotFound"); n != 1 {
+			t.Errorf("%d TagNotFound events, want 1", n)
+		}
+	})
+
+	t.Run("secret created: Unauthorized, retried on the Secret event without a re-check", func(t *testing.T) {
+		auth := testregistry.Start(t, testregistry.WithHtpasswd("ci", "pw"))
+		image := auth.Ref("team/private:v1")
+		testimage.Push(t, img, image, auth.Authenticator())
+		e.pod(t, ns, "creds", image, podOpts{policy: corev1.PullIfNotPresent, secrets: []string{"regcred"}, waiting: reason.ImagePullBackOff})
+		p := e.waitReason(t, "creds", "Unauthorized", false)
+		if !strings.Contains(condition(p).Message, "regcred") {
+			t.Errorf("condition message does not name the missing secret: %q", condition(p).Message)
+		}
+		cfg, _ := json.Marshal(map[string]any{"auths": map[string]any{auth.Host: map[string]string{"username": "ci", "password": "pw"}}})
+		if _, err := e.cs.CoreV1().Secrets(ns).Create(t.Context(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "regcred"},
+			Type: corev1.SecretTypeDockerConfigJson, Data: map[string][]byte{corev1.DockerConfigJsonKey: cfg}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		// The fake clock does not move: only the Secret event can retry.
+		p = e.waitReason(t, "creds", podmeta.ReasonFixed, false)
+		evs := e.waitPullRetried(t, "creds", pull.TriggerCredentials)
+		for _, ev := range evs {
+			if strings.Contains(ev.Message, "pw") && strings.Contains(ev.Message, "ci:") {
+				t.Fatalf("event leaks the credential: %q", ev.Message)
+			}
+		}
+		// IfNotPresent with the node's pull done: the node's update is the
+		// nudge, the image stays as written.
+		e.answer(t, p, podmeta.ImageResult{Container: "app", Image: image, Digest: digest.String()})
+		e.running(t, "creds")
+		p = e.waitReason(t, "creds", podmeta.ReasonPulled, false)
+		if p.Spec.Containers[0].Image != image || p.Annotations[podmeta.OriginalImages] != "" {
+			t.Fatalf("IfNotPresent pod pinned after the node pulled: %s %q", p.Spec.Containers[0].Image, p.Annotations[podmeta.OriginalImages])
+		}
+	})
+
+	t.Run("retry requested through pullwarden retry pod", func(t *testing.T) {
+		image := e.reg.Ref("team/app:never")
+		e.pod(t, ns, "manual", image, podOpts{policy: corev1.PullIfNotPresent, waiting: reason.ImagePullBackOff})
+		e.waitReason(t, "manual", "TagNotFound", false)
+		before := metricValue(t, "pullwarden_controller_retries_total", "trigger", "retry_command")
+		var out, errb bytes.Buffer
+		code := cli.Main(t.Context(), []string{"retry", "pod", "manual", "-n", ns, "--kubeconfig", e.api.Kubeconfig}, nil, &out, &errb)
+		if code != 0 || out.String() != "pod/manual retried\n" {
+			t.Fatalf("retry pod: exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+		}
+		p := e.waitReason(t, "manual", podmeta.ReasonFixed, false)
+		if _, err := time.Parse(time.RFC3339, p.Annotations[podmeta.RetryRequested]); err != nil {
+			t.Fatalf("%s = %q: %v", podmeta.RetryRequested, p.Annotations[podmeta.RetryRequested], err)
+		}
+		e.waitPullRetried(t, "manual", pull.TriggerManual)
+		if after := metricValue(t, "pullwarden_controller_retries_total", "trigger", "retry_command"); after != before+1 {
+			t.Errorf("retries_total{trigger=retry_command} %v -> %v", before, after)
+		}
+		// The node failed and the tag is still missing: the next re-check
+		// finds the cause again (a change from Fixed: one more event).
+		e.answer(t, p, podmeta.ImageResult{Container: "app", Image: image, Reason: "TagNotFound", Message: "not found"})
+		e.waitReason(t, "manual", "TagNotFound", true)
+		if n := countEvents(e.events(t, "manual"), corev1.EventTypeWarning, "TagNotFound"); n != 2 {
+			t.Errorf("%d TagNotFound events, want 2 (before and after the retry)", n)
+		}
+	})
+
+	t.Run("recreate on fix: an owned opted-in pod is deleted, a bare pod never", func(t *testing.T) {
+		app := e.reg.Ref("team/app:v1") // pushed above
+		vol := e.reg.Ref("team/data:v1")
+		optIn := map[string]string{podmeta.RecreateOnFix: "true"}
+		e.pod(t, ns, "owned", app, podOpts{policy: corev1.PullIfNotPresent, owned: true, annot: optIn, volume: vol})
+		e.pod(t, ns, "bare", app, podOpts{policy: corev1.PullIfNotPresent, annot: optIn, volume: vol})
+		e.waitReason(t, "owned", "TagNotFound", false)
+		e.waitReason(t, "bare", "TagNotFound", false)
+		testimage.Push(t, img, vol, nil)
+		bare := e.waitReason(t, "bare", podmeta.ReasonFixed, true)
+		owned := e.waitReason(t, "owned", podmeta.ReasonFixed, true)
+		e.answer(t, bare, podmeta.ImageResult{Container: "data", Image: vol, Digest: digest.String()})
+		e.answer(t, owned, podmeta.ImageResult{Container: "data", Image: vol, Digest: digest.String()})
+		// Without a kubelet a deleted pod keeps its deletionTimestamp.
+		e.waitFor(t, "the owned pod deleted", false, func() bool {
+			p, err := e.cs.CoreV1().Pods(ns).Get(t.Context(), "owned", metav1.GetOptions{})
+			return apierrors.IsNotFound(err) || (err == nil && p.DeletionTimestamp != nil)
+		})
+		time.Sleep(500 * time.Millisecond)
+		if p := e.get(t, ns, "bare"); p.DeletionTimestamp != nil {
+			t.Fatal("the bare pod is being deleted")
+		}
+	})
+
+	t.Run("namespace scoping", func(t *testing.T) {
+		p := e.get(t, "other", "elsewhere")
+		if condition(p) != nil || p.Annotations[podmeta.PullRequest] != "" {
+			t.Fatalf("pod outside --namespace touched: %+v %v", p.Status.Conditions, p.Annotations)
+		}
+		list, err := e.cs.CoreV1().Events("other").List(t.Context(), metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list.Items) != 0 {
+			t.Fatalf("events in namespace other: %+v", list.Items)
+		}
+	})
+}
