@@ -7,7 +7,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,13 +50,38 @@ type env struct {
 	api *testapiserver.APIServer
 	reg *testregistry.Registry
 	clk *clock.Fake
+	// metrics and health are the controller's listen addresses.
+	metrics, health string
+}
+
+// freeAddr is a free loopback address for a listener.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// httpGet returns the status and body of GET url.
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
 
 func start(t *testing.T) *env {
 	t.Helper()
 	e := &env{api: testapiserver.Start(t), reg: testregistry.StartInProcess(t), clk: clock.NewFake(time.Now())}
 	e.cs = e.api.Client
-	for _, n := range []string{ns, "other"} {
+	for _, n := range []string{ns, "other", controller.DefaultLeaseNamespace} {
 		if _, err := e.cs.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: n}}, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
@@ -61,13 +89,14 @@ func start(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
+	e.metrics, e.health = freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	var logs syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	go func() {
-		done <- controller.Run(ctx, e.api.Config, controller.Options{Namespace: ns, MetricsListen: "0", HealthListen: "0",
-			NodeTimeout: 10 * time.Second, Clock: e.clk, Logger: logger})
+		done <- controller.Run(ctx, e.api.Config, controller.Options{Namespace: ns, MetricsListen: e.metrics, HealthListen: e.health,
+			LeaderElect: true, NodeTimeout: 10 * time.Second, Clock: e.clk, Logger: logger})
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -450,6 +479,40 @@ func TestController(t *testing.T) {
 		e.waitReason(t, "manual", "TagNotFound", true)
 		if n := countEvents(e.events(t, "manual"), corev1.EventTypeWarning, "TagNotFound"); n != 2 {
 			t.Errorf("%d TagNotFound events, want 2 (before and after the retry)", n)
+		}
+	})
+
+	t.Run("node silent: an IfNotPresent pod is pinned after --node-timeout", func(t *testing.T) {
+		image := e.reg.Ref("team/app:late")
+		e.pod(t, ns, "silent", image, podOpts{policy: corev1.PullIfNotPresent, waiting: reason.ImagePullBackOff})
+		e.waitReason(t, "silent", "TagNotFound", false)
+		testimage.Push(t, img, image, nil)
+		e.waitReason(t, "silent", podmeta.ReasonFixed, true)
+		e.waitFor(t, "the pull-request token", false, func() bool { return e.get(t, ns, "silent").Annotations[podmeta.PullRequest] != "" })
+		time.Sleep(300 * time.Millisecond)
+		if img := e.get(t, ns, "silent").Spec.Containers[0].Image; img != image {
+			t.Fatalf("pinned before the node timeout: %s", img)
+		}
+		e.waitFor(t, "the image pinned once the node timed out", true, func() bool {
+			return e.get(t, ns, "silent").Spec.Containers[0].Image == image+"@"+digest.String()
+		})
+	})
+
+	t.Run("leader election, health and metrics endpoints", func(t *testing.T) {
+		lease, err := e.cs.CoordinationV1().Leases(controller.DefaultLeaseNamespace).Get(t.Context(), controller.LeaseName, metav1.GetOptions{})
+		if err != nil || lease.Spec.HolderIdentity == nil || *lease.Spec.HolderIdentity == "" {
+			t.Fatalf("lease %s: %+v, %v", controller.LeaseName, lease, err)
+		}
+		for _, path := range []string{"/healthz", "/readyz"} {
+			if code, body := httpGet(t, "http://"+e.health+path); code != http.StatusOK {
+				t.Errorf("GET %s: %d %s", path, code, body)
+			}
+		}
+		code, body := httpGet(t, "http://"+e.metrics+"/metrics")
+		for _, m := range []string{"pullwarden_controller_pods_waiting", "pullwarden_controller_fix_to_running_seconds_bucket", `pullwarden_controller_retries_total{trigger="retry_command"} 1`} {
+			if code != http.StatusOK || !strings.Contains(body, m) {
+				t.Errorf("GET /metrics: %d, no %s", code, m)
+			}
 		}
 	})
 
