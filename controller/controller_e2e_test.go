@@ -480,6 +480,19 @@ func TestController(t *testing.T) {
 		if n := countEvents(e.events(t, "manual"), corev1.EventTypeWarning, "TagNotFound"); n != 2 {
 			t.Errorf("%d TagNotFound events, want 2 (before and after the retry)", n)
 		}
+		// --all annotates only the pods waiting on an image (tag and creds run).
+		out.Reset()
+		errb.Reset()
+		code = cli.Main(t.Context(), []string{"retry", "pod", "--all", "-n", ns, "--kubeconfig", e.api.Kubeconfig}, nil, &out, &errb)
+		if code != 0 || out.String() != "pod/manual retried\n" {
+			t.Fatalf("retry pod --all: exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+		}
+		if e.get(t, ns, "tag").Annotations[podmeta.RetryRequested] != "" {
+			t.Error("retry pod --all annotated a running pod")
+		}
+		e.waitFor(t, "a second PullRetried on manual", false, func() bool {
+			return countEvents(e.events(t, "manual"), corev1.EventTypeNormal, reason.EventPullRetried) == 2
+		})
 	})
 
 	t.Run("node silent: an IfNotPresent pod is pinned after --node-timeout", func(t *testing.T) {
@@ -509,7 +522,7 @@ func TestController(t *testing.T) {
 			}
 		}
 		code, body := httpGet(t, "http://"+e.metrics+"/metrics")
-		for _, m := range []string{"pullwarden_controller_pods_waiting", "pullwarden_controller_fix_to_running_seconds_bucket", `pullwarden_controller_retries_total{trigger="retry_command"} 1`} {
+		for _, m := range []string{"pullwarden_controller_pods_waiting", "pullwarden_controller_fix_to_running_seconds_bucket", `pullwarden_controller_retries_total{trigger="retry_command"} 2`} {
 			if code != http.StatusOK || !strings.Contains(body, m) {
 				t.Errorf("GET /metrics: %d, no %s", code, m)
 			}
