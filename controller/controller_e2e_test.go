@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -550,6 +551,36 @@ func TestController(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 		if p := e.get(t, ns, "bare"); p.DeletionTimestamp != nil {
 			t.Fatal("the bare pod is being deleted")
+		}
+	})
+
+	t.Run("one registry request per re-check for all the pods of an image", func(t *testing.T) {
+		var heads atomic.Int64
+		counted := testregistry.StartInProcess(t, testregistry.WithMiddleware(func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodHead && strings.HasSuffix(r.URL.Path, "/manifests/v1") {
+					heads.Add(1)
+				}
+				h.ServeHTTP(w, r)
+			})
+		}))
+		testimage.Push(t, img, counted.Ref("team/many:v0"), nil)
+		image := counted.Ref("team/many:v1")
+		const pods = 6
+		for i := range pods {
+			e.pod(t, ns, fmt.Sprintf("many-%d", i), image, podOpts{policy: corev1.PullIfNotPresent, waiting: reason.ImagePullBackOff})
+		}
+		for i := range pods {
+			e.waitReason(t, fmt.Sprintf("many-%d", i), "TagNotFound", false)
+		}
+		e.clk.Step(time.Second) // past the memo of the first diagnoses
+		time.Sleep(200 * time.Millisecond)
+		before := heads.Load()
+		e.clk.Step(2 * time.Second) // the shared re-check is due
+		e.waitFor(t, "the re-check round", false, func() bool { return heads.Load() > before })
+		time.Sleep(500 * time.Millisecond)
+		if n := heads.Load() - before; n != 1 {
+			t.Fatalf("%d manifest HEADs for one re-check of %d pods, want 1", n, pods)
 		}
 	})
 

@@ -44,7 +44,9 @@ type Options struct {
 	// before nudging without it; default 10s.
 	NodeTimeout time.Duration
 	// Checker runs the diagnosis; default one over a registry client with
-	// the default options (plain HTTP only for loopback registries).
+	// the default options (plain HTTP only for loopback registries) whose
+	// answers serve every pod of the same image and credential for a
+	// second.
 	Checker *diagnose.Checker
 	// Clock tells time for the schedules, tokens and metrics; default the
 	// wall clock.
