@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -160,6 +161,7 @@ func (e *env) pod(t *testing.T, namespace, name, image string, o podOpts) *corev
 			return err
 		}
 		p.Status.Phase = corev1.PodPending
+		p.Status.Conditions = append(p.Status.Conditions, corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionTrue})
 		p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "app", Image: image, State: corev1.ContainerState{Waiting: waiting}}}
 		p, err = e.cs.CoreV1().Pods(namespace).UpdateStatus(ctx, p, metav1.UpdateOptions{})
 		return err
@@ -415,6 +417,9 @@ func TestController(t *testing.T) {
 		p = e.waitReason(t, "tag", podmeta.ReasonPulled, false)
 		if condition(p).Status != corev1.ConditionTrue {
 			t.Fatalf("condition = %+v", condition(p))
+		}
+		if len(p.Status.Conditions) != 2 || !slices.ContainsFunc(p.Status.Conditions, func(c corev1.PodCondition) bool { return c.Type == corev1.PodScheduled }) {
+			t.Fatalf("the kubelet's conditions were not kept: %+v", p.Status.Conditions)
 		}
 		e.waitFor(t, "fix_to_running{trigger=recheck} observed", false, func() bool {
 			return metricValue(t, "pullwarden_controller_fix_to_running_seconds", "trigger", "recheck") == before+1

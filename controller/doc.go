@@ -40,7 +40,9 @@
 // When it diagnoses again: on the package recheck schedule (Options
 // RecheckInterval 2s doubling to RecheckMax 30s, jittered), one schedule
 // per image and credential (namespace, image, pull secret names or
-// service account) shared by every pod waiting on it; at once when a
+// service account) shared by every pod waiting on it, the registry's
+// answers (ping, manifest HEAD, tags) serving them all for a second, so
+// that a re-check of 200 pods on one missing tag is one HEAD; at once when a
 // Secret or ServiceAccount the pod uses is created or changed in its
 // namespace, and on a new podmeta.RetryRequested value (written by
 // `pullwarden retry pod` against a cluster), which retries whether or not
