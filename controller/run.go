@@ -33,7 +33,9 @@ import (
 
 var setLoggerOnce sync.Once
 
-// Run runs the controller against the cluster of cfg until ctx ends.
+// Run runs the controller against the cluster of cfg until ctx ends (then
+// it returns nil), or until it fails: losing the Lease with LeaderElect is
+// an error, and the process should exit.
 func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	o = o.withDefaults()
 	cs, err := kubernetes.NewForConfig(cfg)
@@ -74,7 +76,16 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 		return fmt.Errorf("controller: %w", err)
 	}
 	o.Logger.Info("controller starting", "namespace", o.Namespace, "leaderElect", o.LeaderElect)
-	return mgr.Start(ctx)
+	err = mgr.Start(ctx)
+	if ctx.Err() != nil {
+		// Stopped on purpose: errors of the way out (a Lease released
+		// while a renewal was under way) are not the caller's concern.
+		if err != nil {
+			o.Logger.Debug("controller stopped", "err", err)
+		}
+		return nil
+	}
+	return err
 }
 
 // reconciler holds the controller's state: what it last wrote on each
