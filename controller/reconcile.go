@@ -169,6 +169,8 @@ func (r *reconciler) settle(ctx context.Context, pod *corev1.Pod, st *podState) 
 		r.sched.Unregister(k, nn.String())
 	}
 	st.keys = nil
+	// A retry asked for a pod that does not wait is done with.
+	st.retryHandled = pod.Annotations[podmeta.RetryRequested]
 	r.mu.Unlock()
 	if st.reason == "" || st.reason == reasonPulled {
 		return nil
