@@ -21,11 +21,14 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/retry"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
@@ -91,13 +94,14 @@ func start(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
+	cfg := e.restricted(t)
 	e.metrics, e.health = freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	var logs syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	go func() {
-		done <- controller.Run(ctx, e.api.Config, controller.Options{Namespace: ns, MetricsListen: e.metrics, HealthListen: e.health,
+		done <- controller.Run(ctx, cfg, controller.Options{Namespace: ns, MetricsListen: e.metrics, HealthListen: e.health,
 			LeaderElect: true, NodeTimeout: 10 * time.Second, Clock: e.clk, Logger: logger})
 	}()
 	t.Cleanup(func() {
@@ -105,11 +109,63 @@ func start(t *testing.T) *env {
 		if err := <-done; err != nil {
 			t.Errorf("controller.Run: %v", err)
 		}
+		if strings.Contains(logs.String(), "forbidden") {
+			t.Errorf("the controller met a permission it lacks (controller.ClusterRules, LeaderRules)")
+		}
 		if t.Failed() {
 			t.Logf("controller log:\n%s", logs.String())
 		}
 	})
 	return e
+}
+
+// restricted returns a client config for the service account
+// pullwarden-controller bound to exactly controller.ClusterRules and, in
+// the Lease's namespace, controller.LeaderRules: the tests prove the RBAC
+// that deploy/ grants is enough.
+func (e *env) restricted(t *testing.T) *rest.Config {
+	t.Helper()
+	ctx := t.Context()
+	const name, sysNS = "pullwarden-controller", controller.DefaultLeaseNamespace
+	rbac := e.cs.RbacV1()
+	subjects := []rbacv1.Subject{{Kind: "ServiceAccount", Name: name, Namespace: sysNS}}
+	steps := []func() error{
+		func() error {
+			_, err := e.cs.CoreV1().ServiceAccounts(sysNS).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+			return err
+		},
+		func() error {
+			_, err := rbac.ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: controller.ClusterRules()}, metav1.CreateOptions{})
+			return err
+		},
+		func() error {
+			_, err := rbac.ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name}, Subjects: subjects,
+				RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: name}}, metav1.CreateOptions{})
+			return err
+		},
+		func() error {
+			_, err := rbac.Roles(sysNS).Create(ctx, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: controller.LeaderRules()}, metav1.CreateOptions{})
+			return err
+		},
+		func() error {
+			_, err := rbac.RoleBindings(sysNS).Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name}, Subjects: subjects,
+				RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: name}}, metav1.CreateOptions{})
+			return err
+		},
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok, err := e.cs.CoreV1().ServiceAccounts(sysNS).CreateToken(ctx, name, &authenticationv1.TokenRequest{
+		Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptrTo(int64(3600))}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := rest.AnonymousClientConfig(e.api.Config)
+	cfg.BearerToken = tok.Status.Token
+	return cfg
 }
 
 type podOpts struct {
