@@ -552,6 +552,17 @@ func TestController(t *testing.T) {
 		if e.get(t, ns, "tag").Annotations[podmeta.RetryRequested] != "" {
 			t.Error("retry pod --all annotated a running pod")
 		}
+		out.Reset()
+		errb.Reset()
+		code = cli.Main(t.Context(), []string{"retry", "pod", "-l", "app=none", "-n", ns, "--kubeconfig", e.api.Kubeconfig}, nil, &out, &errb)
+		if code != 0 || out.String() != "" || !strings.Contains(errb.String(), "No pods matched.") {
+			t.Fatalf("retry pod -l app=none: exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+		}
+		errb.Reset()
+		code = cli.Main(t.Context(), []string{"retry", "pod", "nosuch", "-n", ns, "--kubeconfig", e.api.Kubeconfig}, nil, &out, &errb)
+		if code != 1 || !strings.Contains(errb.String(), `Error from server (NotFound): pods "nosuch" not found`) {
+			t.Fatalf("retry pod nosuch: exit %d, stderr %q", code, errb.String())
+		}
 		e.waitFor(t, "a second PullRetried on manual", false, func() bool {
 			return countEvents(e.events(t, "manual"), corev1.EventTypeNormal, reason.EventPullRetried) == 2
 		})

@@ -57,5 +57,8 @@
 // pullwarden_controller_fix_to_running_seconds{trigger} and
 // pullwarden_controller_retries_total{trigger}.
 //
+// ClusterRules and LeaderRules are the RBAC the controller needs; the
+// tests run it as a service account bound to exactly those.
+//
 // Time comes from Options.Clock (package clock): tests step a fake.
 package controller
