@@ -175,6 +175,7 @@ type podOpts struct {
 	owned   bool
 	annot   map[string]string
 	volume  string // image of an image volume (the container's image then exists)
+	sa      string // service account, default "default"
 }
 
 // pod creates a pod and writes its waiting status as the kubelet would.
@@ -183,6 +184,7 @@ func (e *env) pod(t *testing.T, namespace, name, image string, o podOpts) *corev
 	ctx := t.Context()
 	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Annotations: o.annot}, Spec: corev1.PodSpec{NodeName: "node-1",
 		Containers: []corev1.Container{{Name: "app", Image: image, ImagePullPolicy: o.policy}}}}
+	p.Spec.ServiceAccountName = o.sa
 	for _, s := range o.secrets {
 		p.Spec.ImagePullSecrets = append(p.Spec.ImagePullSecrets, corev1.LocalObjectReference{Name: s})
 	}
@@ -515,6 +517,30 @@ func TestController(t *testing.T) {
 		if p.Spec.Containers[0].Image != image || p.Annotations[podmeta.OriginalImages] != "" {
 			t.Fatalf("IfNotPresent pod pinned after the node pulled: %s %q", p.Spec.Containers[0].Image, p.Annotations[podmeta.OriginalImages])
 		}
+	})
+
+	t.Run("service account given a pull secret: retried on the ServiceAccount event", func(t *testing.T) {
+		auth := testregistry.Start(t, testregistry.WithHtpasswd("sa", "pw2"))
+		image := auth.Ref("team/viasa:v1")
+		testimage.Push(t, img, image, auth.Authenticator())
+		if _, err := e.cs.CoreV1().ServiceAccounts(ns).Create(t.Context(), &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "builder"}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		e.pod(t, ns, "viasa", image, podOpts{policy: corev1.PullIfNotPresent, sa: "builder", waiting: reason.ImagePullBackOff})
+		e.waitReason(t, "viasa", "Unauthorized", false)
+		cfg, _ := json.Marshal(map[string]any{"auths": map[string]any{auth.Host: map[string]string{"username": "sa", "password": "pw2"}}})
+		if _, err := e.cs.CoreV1().Secrets(ns).Create(t.Context(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "builder-pull"},
+			Type: corev1.SecretTypeDockerConfigJson, Data: map[string][]byte{corev1.DockerConfigJsonKey: cfg}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		raw := []byte(`{"imagePullSecrets":[{"name":"builder-pull"}]}`)
+		if _, err := e.cs.CoreV1().ServiceAccounts(ns).Patch(t.Context(), "builder", types.MergePatchType, raw, metav1.PatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		e.waitReason(t, "viasa", podmeta.ReasonFixed, false) // the clock stands still
+		e.waitPullRetried(t, "viasa", pull.TriggerCredentials)
+		e.running(t, "viasa")
+		e.waitReason(t, "viasa", podmeta.ReasonPulled, false)
 	})
 
 	t.Run("retry requested through pullwarden retry pod", func(t *testing.T) {
