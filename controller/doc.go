@@ -31,8 +31,10 @@
 //     node failed or did not answer) are pinned in place to
 //     name:tag@<verified digest>, the images as written being recorded
 //     first in podmeta.OriginalImages, since the kubelet keys its backoff
-//     by pod UID and image string. What cannot be nudged in place (an
-//     image volume, an image already pinned) is recreated only when a
+//     by pod UID and image string. The node's pull is the nudge of an
+//     IfNotPresent image volume; what cannot be nudged in place (an Always
+//     image volume, one the node could not pull, an image already pinned
+//     by digest) is recreated only when a
 //     controller owns the pod (ownerReference controller=true) and the pod
 //     or its namespace carries podmeta.RecreateOnFix "true"; a bare pod is
 //     never deleted.

@@ -57,8 +57,9 @@ func pullResult(pod *corev1.Pod, token string) (podmeta.PullResultValue, bool) {
 // planNudge decides per waiting image: Always containers are pinned to the
 // verified digest (the node's, else the diagnosis'); IfNotPresent ones too
 // when the node failed or did not answer (the node's pull is their nudge
-// otherwise); image volumes and images already pinned by digest can only
-// be restarted by recreating the pod.
+// otherwise); image volumes (but IfNotPresent ones the node pulled) and
+// images already pinned by digest can only be restarted by recreating the
+// pod.
 func planNudge(pod *corev1.Pod, res *kube.PodResult, result podmeta.PullResultValue, answered bool) nudgePlan {
 	plan := nudgePlan{pins: map[string]map[string]string{}, originals: map[string]string{}}
 	var recorded map[string]string
@@ -68,9 +69,15 @@ func planNudge(pod *corev1.Pod, res *kube.PodResult, result podmeta.PullResultVa
 		nodeImage[im.Container] = im
 	}
 	for _, c := range res.Containers {
+		node, nodeOK := nodeImage[c.Name]
+		nodeOK = answered && nodeOK && node.Reason == ""
 		switch c.Type {
 		case workload.ImageVolume:
-			plan.recreate = true
+			// The node's pull (and its pod update) is the nudge of an
+			// IfNotPresent volume; nothing else restarts an Always one.
+			if volumePolicy(pod, c.Name) != corev1.PullIfNotPresent || !nodeOK {
+				plan.recreate = true
+			}
 			continue
 		case workload.Container, workload.InitContainer:
 		default:
@@ -83,8 +90,6 @@ func planNudge(pod *corev1.Pod, res *kube.PodResult, result podmeta.PullResultVa
 		if orig, ok := recorded[c.Name]; ok && orig != spec.Image {
 			continue // pinned already
 		}
-		node, nodeOK := nodeImage[c.Name]
-		nodeOK = answered && nodeOK && node.Reason == ""
 		if spec.ImagePullPolicy != corev1.PullAlways && (spec.ImagePullPolicy != corev1.PullIfNotPresent || nodeOK) {
 			continue
 		}
@@ -104,6 +109,17 @@ func planNudge(pod *corev1.Pod, res *kube.PodResult, result podmeta.PullResultVa
 		plan.originals[c.Name] = spec.Image
 	}
 	return plan
+}
+
+// volumePolicy is the pull policy of image volume name, as the API
+// server defaults it (Always for :latest or no tag, else IfNotPresent).
+func volumePolicy(pod *corev1.Pod, name string) corev1.PullPolicy {
+	for _, v := range pod.Spec.Volumes {
+		if v.Name == name && v.Image != nil {
+			return v.Image.PullPolicy
+		}
+	}
+	return ""
 }
 
 func containerSpec(pod *corev1.Pod, typ, name string) *corev1.Container {

@@ -42,6 +42,13 @@ func nudgePod(policy corev1.PullPolicy) *corev1.Pod {
 	}}
 }
 
+func volumePod(policy corev1.PullPolicy) *corev1.Pod {
+	p := nudgePod(corev1.PullIfNotPresent)
+	p.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{Image: &corev1.ImageVolumeSource{
+		Reference: "r.example/data:v1", PullPolicy: policy}}}}
+	return p
+}
+
 func waitingOn(types ...string) *kube.PodResult {
 	res := &kube.PodResult{Failing: true}
 	for _, typ := range types {
@@ -60,6 +67,7 @@ func waitingOn(types ...string) *kube.PodResult {
 
 func TestPlanNudge(t *testing.T) {
 	okResult := podmeta.PullResultValue{Token: "t", Images: []podmeta.ImageResult{{Container: "app", Image: "r.example/app:v1", Digest: dig}}}
+	volumeOK := podmeta.PullResultValue{Token: "t", Images: []podmeta.ImageResult{{Container: "data", Image: "r.example/data:v1", Digest: dig}}}
 	failed := podmeta.PullResultValue{Token: "t", Images: []podmeta.ImageResult{{Container: "app", Image: "r.example/app:v1", Reason: "TagNotFound"}}}
 	for _, tc := range []struct {
 		name     string
@@ -80,7 +88,9 @@ func TestPlanNudge(t *testing.T) {
 		{"Never is never pinned", nudgePod(corev1.PullNever), waitingOn(workload.Container), podmeta.PullResultValue{}, false, nil, false},
 		{"init containers too", nudgePod(corev1.PullIfNotPresent), waitingOn(workload.InitContainer), okResult, true,
 			map[string]map[string]string{workload.InitContainer: {"init": "r.example/init:v1@" + dig}}, false},
-		{"image volume: only a recreate", nudgePod(corev1.PullIfNotPresent), waitingOn(workload.ImageVolume), okResult, true, nil, true},
+		{"Always image volume: only a recreate", volumePod(corev1.PullAlways), waitingOn(workload.ImageVolume), volumeOK, true, nil, true},
+		{"IfNotPresent image volume left to the node's pull", volumePod(corev1.PullIfNotPresent), waitingOn(workload.ImageVolume), volumeOK, true, nil, false},
+		{"IfNotPresent image volume recreated when the node failed", volumePod(corev1.PullIfNotPresent), waitingOn(workload.ImageVolume), failed, true, nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			plan := planNudge(tc.pod, tc.res, tc.result, tc.answered)
