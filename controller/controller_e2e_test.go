@@ -149,6 +149,17 @@ func TestController(t *testing.T) {
 		}
 		e.waitReason(t, "viasa", podmeta.ReasonFixed, false) // the clock stands still
 		e.waitPullRetried(t, "viasa", pull.TriggerCredentials)
+		// The node pulled, but the pod still waits (the kubelet did not
+		// take the node's update as its nudge): NodeTimeout later the
+		// IfNotPresent container is pinned too.
+		e.answer(t, e.get(t, ns, "viasa"), podmeta.ImageResult{Container: "app", Image: image, Digest: digest.String()})
+		time.Sleep(300 * time.Millisecond)
+		if got := e.get(t, ns, "viasa").Spec.Containers[0].Image; got != image {
+			t.Fatalf("pinned right after the node's pull: %s", got)
+		}
+		e.waitFor(t, "the image pinned once the pod kept waiting", true, func() bool {
+			return e.get(t, ns, "viasa").Spec.Containers[0].Image == image+"@"+digest.String()
+		})
 		e.running(t, "viasa")
 		e.waitReason(t, "viasa", podmeta.ReasonPulled, false)
 	})

@@ -31,7 +31,8 @@
 //     node failed or did not answer) are pinned in place to
 //     name:tag@<verified digest>, the images as written being recorded
 //     first in podmeta.OriginalImages, since the kubelet keys its backoff
-//     by pod UID and image string. The node's pull is the nudge of an
+//     by pod UID and image string. A pod still waiting NodeTimeout after
+//     the node's successful pull is treated as if the node had failed. The node's pull is the nudge of an
 //     IfNotPresent image volume; what cannot be nudged in place (an Always
 //     image volume, one the node could not pull, an image already pinned
 //     by digest) is recreated only when a

@@ -29,11 +29,21 @@ type nudgePlan struct {
 }
 
 // nudge acts on the node's answer to the pod's token, or on its absence
-// after NodeTimeout (Reconcile waits until then): pin in place, else recreate an owned, opted-in pod.
-// Every step is idempotent: a pinned container stays pinned, a deleted pod
-// is gone.
+// after NodeTimeout (Reconcile waits until then): pin in place, else
+// recreate an owned, opted-in pod. A pod still waiting NodeTimeout after
+// the node's successful pull (the kubelet did not take the node's update
+// as its nudge) is treated as if the node had failed. Every step is
+// idempotent: a pinned container stays pinned, a deleted pod is gone.
 func (r *reconciler) nudge(ctx context.Context, pod *corev1.Pod, st *podState, res *kube.PodResult) error {
 	result, answered := pullResult(pod, st.token)
+	if answered {
+		escalateAt := st.fixedAt.Add(2 * r.opts.NodeTimeout)
+		if wait := escalateAt.Sub(r.opts.Clock.Now()); wait > 0 {
+			r.armEscalation(pod, st, wait)
+		} else {
+			answered = false // the node's pull did not start the pod
+		}
+	}
 	plan := planNudge(pod, res, result, answered)
 	if len(plan.pins) > 0 {
 		return r.pin(ctx, pod, plan)

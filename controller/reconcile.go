@@ -32,8 +32,9 @@ type podState struct {
 	token   string
 	fixedAt time.Time
 	trigger pull.Trigger
-	// timerArmed: a node-timeout wake-up is pending for token.
-	timerArmed bool
+	// timerArmed, escalationArmed: a wake-up is pending for token at the
+	// node timeout, and NodeTimeout after that (nudge).
+	timerArmed, escalationArmed bool
 	// retryHandled is the last RetryRequested value acted on.
 	retryHandled string
 	// keys are the re-check schedule keys the pod waits on.
@@ -236,7 +237,7 @@ func (r *reconciler) retry(ctx context.Context, pod *corev1.Pod, st *podState, r
 		return err
 	}
 	r.mu.Lock()
-	st.token, st.fixedAt, st.trigger, st.timerArmed = token, now, trig, false
+	st.token, st.fixedAt, st.trigger, st.timerArmed, st.escalationArmed = token, now, trig, false, false
 	if requested != "" {
 		st.retryHandled = requested
 	}
@@ -275,6 +276,15 @@ func (r *reconciler) armNodeTimeout(pod *corev1.Pod, st *podState) {
 	st.timerArmed = true
 	wait := r.opts.NodeTimeout - r.opts.Clock.Since(st.fixedAt)
 	r.enqueueAfter(types.NamespacedName{Namespace: pod.Namespace, Name: pod.Name}, max(wait, 0))
+}
+
+// armEscalation wakes the pod after wait, once per token.
+func (r *reconciler) armEscalation(pod *corev1.Pod, st *podState, wait time.Duration) {
+	if st.escalationArmed {
+		return
+	}
+	st.escalationArmed = true
+	r.enqueueAfter(types.NamespacedName{Namespace: pod.Namespace, Name: pod.Name}, wait)
 }
 
 // triggerAfter names the trigger of a diagnosis that passes again after
