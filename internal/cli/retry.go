@@ -10,7 +10,7 @@ import (
 )
 
 type retryOptions struct {
-	k        kubeFlags
+	target   targetFlags
 	all      bool
 	selector string
 }
@@ -23,7 +23,12 @@ func newRetryCmd(_ *globals) *cobra.Command {
 		Long: `Retry the image pulls of pods now. A pod held by the smart retry policy
 (a missing tag, refused credentials, ...) pulls at once, and so does every other
 pod waiting on the same image; a pod in the kubelet's backoff forgets it and
-pulls at once. Each pod gets a Normal PullRetried event naming the trigger.`,
+pulls at once. Each pod gets a Normal PullRetried event naming the trigger.
+
+On a cluster (--kubeconfig, --context, or as kubectl pullwarden) it writes the
+annotation pullwarden.io/retry-requested (the time now) on each pod; pullwarden
+controller retries each pod once per new value. With --all or -l only the pods
+waiting on an image are annotated.`,
 		Example: `  pullwarden retry pod web
   pullwarden retry pod --all
   pullwarden retry pod -l app=web -n shop`,
@@ -39,12 +44,15 @@ pulls at once. Each pod gets a Normal PullRetried event naming the trigger.`,
 			if len(names) == 0 && !o.all && o.selector == "" {
 				return &usageError{errors.New("no pods selected: name pods, or use --all or -l SELECTOR")}
 			}
-			c, err := o.k.client()
+			if o.target.wantCluster(cmd.Context()) {
+				return o.retryCluster(cmd, names)
+			}
+			c, err := o.target.client()
 			if err != nil {
 				return err
 			}
-			req := apiserver.RetryRequest{Namespace: o.k.ns(), Names: names, All: o.all, Selector: o.selector}
-			if o.k.allNamespaces {
+			req := apiserver.RetryRequest{Namespace: o.target.ns(), Names: names, All: o.all, Selector: o.selector}
+			if o.target.allNamespaces {
 				req.Namespace = ""
 			}
 			res, err := c.Retry(cmd.Context(), req)
@@ -60,7 +68,7 @@ pulls at once. Each pod gets a Normal PullRetried event naming the trigger.`,
 			return nil
 		},
 	}
-	o.k.register(cmd.Flags(), true)
+	o.target.register(cmd.Flags(), true)
 	cmd.Flags().BoolVar(&o.all, "all", false, "retry every pod in the namespace")
 	cmd.Flags().StringVarP(&o.selector, "selector", "l", "", "retry the pods whose labels match (app=web,tier!=db)")
 	return cmd

@@ -89,7 +89,7 @@ a person can act on.`,
 		newResetCmd(g),
 		newExplainCmd(g), newCheckCmd(g),
 		newRetryCmd(g),
-		newNodeAgentCmd(g),
+		newControllerCmd(g), newNodeAgentCmd(g),
 	)
 	return root
 }

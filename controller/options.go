@@ -1,0 +1,84 @@
+package controller
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/pullwarden/pullwarden/clock"
+	"github.com/pullwarden/pullwarden/diagnose"
+	"github.com/pullwarden/pullwarden/recheck"
+)
+
+// Defaults of Options.
+const (
+	DefaultMetricsListen = ":9471"
+	DefaultHealthListen  = ":9472"
+	DefaultNodeTimeout   = 10 * time.Second
+	// LeaseName is the leader election Lease.
+	LeaseName = "pullwarden-controller"
+	// DefaultLeaseNamespace is the Lease's namespace when neither
+	// Options.LeaderElectionNamespace nor $POD_NAMESPACE says.
+	DefaultLeaseNamespace = "pullwarden-system"
+)
+
+// Options configure Run. Zero fields take the defaults named on each.
+type Options struct {
+	// Namespace restricts the controller (and its cache) to one
+	// namespace; "" watches every namespace.
+	Namespace string
+	// LeaderElect runs only while holding the Lease LeaseName in
+	// LeaderElectionNamespace (default DefaultLeaseNamespace).
+	LeaderElect             bool
+	LeaderElectionNamespace string
+	// MetricsListen serves Prometheus /metrics; default ":9471", "0"
+	// turns it off.
+	MetricsListen string
+	// HealthListen serves /healthz and /readyz; default ":9472", "0"
+	// turns it off.
+	HealthListen string
+	// RecheckInterval and RecheckMax bound the re-check schedule of a
+	// waiting pod's images: default 2s doubling to 30s (package recheck).
+	RecheckInterval time.Duration
+	RecheckMax      time.Duration
+	// NodeTimeout is how long to wait for the node DaemonSet's PullResult
+	// before nudging without it; default 10s.
+	NodeTimeout time.Duration
+	// Checker runs the diagnosis; default one over a registry client with
+	// the default options (plain HTTP only for loopback registries) whose
+	// answers serve every pod of the same image and credential for a
+	// second.
+	Checker *diagnose.Checker
+	// Clock tells time for the schedules, tokens and metrics; default the
+	// wall clock.
+	Clock clock.Clock
+	// Logger receives the controller's records; default discard.
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.MetricsListen == "" {
+		o.MetricsListen = DefaultMetricsListen
+	}
+	if o.HealthListen == "" {
+		o.HealthListen = DefaultHealthListen
+	}
+	if o.LeaderElectionNamespace == "" {
+		o.LeaderElectionNamespace = DefaultLeaseNamespace
+	}
+	if o.RecheckInterval <= 0 {
+		o.RecheckInterval = recheck.DefaultInitial
+	}
+	if o.RecheckMax <= 0 {
+		o.RecheckMax = recheck.DefaultMax
+	}
+	if o.NodeTimeout <= 0 {
+		o.NodeTimeout = DefaultNodeTimeout
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Real()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
