@@ -48,6 +48,10 @@ type Options struct {
 	// answers serve every pod of the same image and credential for a
 	// second.
 	Checker *diagnose.Checker
+	// RegistryConfigPath is a containerd hosts.toml directory (certs.d)
+	// whose per-registry settings (ca, client certificates, headers) the
+	// default Checker's requests use, as the nodes' containerd would.
+	RegistryConfigPath string
 	// Clock tells time for the schedules, tokens and metrics; default the
 	// wall clock.
 	Clock clock.Clock

@@ -65,7 +65,7 @@ func (r *reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	if requested == st.retryHandled && r.awaitingNode(pod, st) {
 		return reconcile.Result{}, nil
 	}
-	res, err := kube.Explain(ctx, r.cs, r.ck, pod, kube.Options{Remote: true})
+	res, err := kube.Explain(ctx, r.cs, r.ck, pod, kube.Options{Remote: true, Controller: true})
 	if err != nil {
 		return reconcile.Result{}, fmt.Errorf("diagnosing pod %s: %w", nn, err)
 	}

@@ -109,7 +109,8 @@ func newReconciler(c client.Client, cs kubernetes.Interface, o Options) *reconci
 	ck := o.Checker
 	if ck == nil {
 		rc := diagnose.NewRegistryClient(registry.Options{Logger: o.Logger})
-		ck = diagnose.New(diagnose.Options{Registry: newMemoRegistry(diagnose.FromClient(rc), o.Clock)})
+		ck = diagnose.New(diagnose.Options{Registry: newMemoRegistry(diagnose.FromClient(rc), o.Clock),
+			RegistryConfigPath: o.RegistryConfigPath})
 	}
 	return &reconciler{
 		client: c, cs: cs, ck: ck, opts: o,

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/pullwarden/pullwarden/credential"
@@ -274,7 +275,10 @@ func (p pullEvents) failures(image string) int { return p.count[image] }
 
 func podEvents(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod) (pullEvents, error) {
 	pe := pullEvents{count: map[string]int{}, last: map[string]time.Time{}}
-	list, err := cs.CoreV1().Events(pod.Namespace).List(ctx, metav1.ListOptions{})
+	// The pod's own events only: the server filters by UID, so the cost
+	// does not grow with the namespace's other events.
+	sel := fields.OneTermEqualSelector("involvedObject.uid", string(pod.UID)).String()
+	list, err := cs.CoreV1().Events(pod.Namespace).List(ctx, metav1.ListOptions{FieldSelector: sel})
 	if err != nil {
 		return pe, fmt.Errorf("reading the events of pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}

@@ -70,6 +70,7 @@ In a cluster it uses its ServiceAccount; elsewhere pass --kubeconfig.`,
 	f.DurationVar(&o.RecheckInterval, "recheck-interval", 2*time.Second, "first re-check of a waiting pod's image; doubles up to --recheck-max")
 	f.DurationVar(&o.RecheckMax, "recheck-max", 30*time.Second, "longest interval between re-checks")
 	f.DurationVar(&o.NodeTimeout, "node-timeout", controller.DefaultNodeTimeout, "how long to wait for the node DaemonSet's pull-result before nudging without it")
+	f.StringVar(&o.RegistryConfigPath, "registry-config-path", "", "containerd hosts.toml directory (certs.d) whose per-registry settings the checks use, as the nodes' containerd would")
 	f.StringVar(&logFormat, "log-format", "text", `log records as "text" or "json" (slog)`)
 	return cmd
 }
