@@ -38,7 +38,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 DIR=${PULLWARDEN_CLUSTER_DIR:-/tmp/pullwarden-cluster}
 # PULLWARDEN_CLUSTER_PARTS picks a subset, in this order (for debugging).
-read -r -a PARTS <<<"${PULLWARDEN_CLUSTER_PARTS:-etcd certs apiserver bootstrap registry containerd kubelet}"
+read -r -a PARTS <<<"${PULLWARDEN_CLUSTER_PARTS:-etcd certs apiserver scheduler controller-manager bootstrap registry containerd kubelet}"
 SYSCTLS=(vm.overcommit_memory kernel.panic kernel.panic_on_oops)
 NODE=$(hostname | tr '[:upper:]' '[:lower:]')
 
@@ -134,17 +134,27 @@ start_certs() {
 		-extfile "$d/san.ext" -out "$d/apiserver.crt" 2>/dev/null
 	openssl genrsa -out "$d/sa.key" 2048 2>/dev/null
 	openssl rsa -in "$d/sa.key" -pubout -out "$d/sa.pub" 2>/dev/null
-	local admin kubelet
-	admin=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-	kubelet=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	local admin kubelet scheduler cm
+	admin=$(token)
+	kubelet=$(token)
+	scheduler=$(token)
+	cm=$(token)
 	setkv ADMIN_TOKEN "$admin"
 	umask 077
+	# Each component has its own identity, bound by the API server's default
+	# RBAC (system:kube-scheduler, system:kube-controller-manager, system:nodes).
 	{
 		echo "$admin,admin,admin-uid,\"system:masters\""
 		echo "$kubelet,system:node:$NODE,node-uid,\"system:nodes\""
+		echo "$scheduler,system:kube-scheduler,scheduler-uid"
+		echo "$cm,system:kube-controller-manager,controller-manager-uid"
 	} >"$d/tokens.csv"
 	setkv KUBELET_TOKEN "$kubelet"
+	setkv SCHEDULER_TOKEN "$scheduler"
+	setkv CM_TOKEN "$cm"
 }
+
+token() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 
 kubeconfig() { # kubeconfig FILE TOKEN
 	umask 077
@@ -186,18 +196,76 @@ start_apiserver() {
 		--service-cluster-ip-range 10.96.0.0/24
 	kubeconfig "$DIR/admin.kubeconfig" "$(kv ADMIN_TOKEN)"
 	kubeconfig "$DIR/kubelet.kubeconfig" "$(kv KUBELET_TOKEN)"
+	kubeconfig "$DIR/scheduler.kubeconfig" "$(kv SCHEDULER_TOKEN)"
+	kubeconfig "$DIR/controller-manager.kubeconfig" "$(kv CM_TOKEN)"
 	wait_for kube-apiserver 120 api GET /readyz
 }
 
-# start_bootstrap does what kube-controller-manager would: the default
-# ServiceAccount and the kube-root-ca.crt ConfigMap.
+# start_scheduler: kube-scheduler on loopback with its own identity; its
+# secure port (healthz) is a free loopback port, no leader election (one
+# replica).
+start_scheduler() {
+	local bin port
+	bin=$(bash "$here/kube.sh" dir)
+	[ -x "$bin/kube-scheduler" ] || die "no $bin/kube-scheduler: bash scripts/kube.sh build kube-scheduler"
+	port=$(free_port)
+	setkv SCHEDULER_PORT "$port"
+	run_bg scheduler "$bin/kube-scheduler" \
+		--kubeconfig "$DIR/scheduler.kubeconfig" \
+		--authentication-kubeconfig "$DIR/scheduler.kubeconfig" \
+		--authorization-kubeconfig "$DIR/scheduler.kubeconfig" \
+		--bind-address 127.0.0.1 --secure-port "$port" --cert-dir "$DIR/scheduler" \
+		--leader-elect=false
+	wait_for kube-scheduler 60 curl -skf "https://127.0.0.1:$port/healthz"
+}
+
+# start_controller-manager: kube-controller-manager with one ServiceAccount
+# per controller (--use-service-account-credentials), the cluster CA for
+# kube-root-ca.crt and tokens, the service-account key. node-ipam (pod
+# CIDRs for a CNI) is off, the cloud controllers are not in this binary
+# since 1.31; the node-lifecycle controller stays: the node is NotReady without
+# CNI, so it taints it and pods here tolerate everything (operator Exists).
+start_controller-manager() {
+	local bin port
+	bin=$(bash "$here/kube.sh" dir)
+	[ -x "$bin/kube-controller-manager" ] || die "no $bin/kube-controller-manager: bash scripts/kube.sh build kube-controller-manager"
+	port=$(free_port)
+	setkv CM_PORT "$port"
+	run_bg controller-manager "$bin/kube-controller-manager" \
+		--kubeconfig "$DIR/controller-manager.kubeconfig" \
+		--authentication-kubeconfig "$DIR/controller-manager.kubeconfig" \
+		--authorization-kubeconfig "$DIR/controller-manager.kubeconfig" \
+		--bind-address 127.0.0.1 --secure-port "$port" --cert-dir "$DIR/controller-manager" \
+		--leader-elect=false \
+		--use-service-account-credentials \
+		--root-ca-file "$DIR/pki/ca.crt" \
+		--service-account-private-key-file "$DIR/pki/sa.key" \
+		--cluster-signing-cert-file "$DIR/pki/ca.crt" --cluster-signing-key-file "$DIR/pki/ca.key" \
+		--service-cluster-ip-range 10.96.0.0/24 \
+		--allocate-node-cidrs=false --configure-cloud-routes=false \
+		--controllers '*,-node-ipam-controller'
+	wait_for kube-controller-manager 60 curl -skf "https://127.0.0.1:$port/healthz"
+}
+
+# start_bootstrap: the default ServiceAccount and the kube-root-ca.crt
+# ConfigMap pods need. kube-controller-manager creates both; without it (a
+# PULLWARDEN_CLUSTER_PARTS subset) they are created here. Idempotent.
 start_bootstrap() {
 	wait_for "the default namespace" 30 api GET /api/v1/namespaces/default
-	api POST /api/v1/namespaces/default/serviceaccounts '{"metadata":{"name":"default"}}' >/dev/null
+	if has_part controller-manager; then
+		wait_for "the default ServiceAccount (kube-controller-manager)" 60 api GET /api/v1/namespaces/default/serviceaccounts/default
+		wait_for "kube-root-ca.crt (kube-controller-manager)" 60 api GET /api/v1/namespaces/default/configmaps/kube-root-ca.crt
+		return 0
+	fi
+	api GET /api/v1/namespaces/default/serviceaccounts/default >/dev/null 2>&1 ||
+		api POST /api/v1/namespaces/default/serviceaccounts '{"metadata":{"name":"default"}}' >/dev/null
 	local ca
 	ca=$(sed ':a;N;$!ba;s/\n/\\n/g' "$DIR/pki/ca.crt")
-	api POST /api/v1/namespaces/default/configmaps "{\"metadata\":{\"name\":\"kube-root-ca.crt\"},\"data\":{\"ca.crt\":\"$ca\"}}" >/dev/null
+	api GET /api/v1/namespaces/default/configmaps/kube-root-ca.crt >/dev/null 2>&1 ||
+		api POST /api/v1/namespaces/default/configmaps "{\"metadata\":{\"name\":\"kube-root-ca.crt\"},\"data\":{\"ca.crt\":\"$ca\"}}" >/dev/null
 }
+
+has_part() { local p; for p in "${PARTS[@]}"; do [ "$p" = "$1" ] && return 0; done; return 1; }
 
 start_registry_part() {
 	start_registry "$DIR/registry"
