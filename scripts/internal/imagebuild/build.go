@@ -65,8 +65,8 @@ func Build(spec Spec) (v1.Image, error) {
 		return nil, fmt.Errorf("the layer: %w", err)
 	}
 	img, err := mutate.Append(empty.Image, mutate.Addendum{
-		Layer:     layer,
-		History:   v1.History{CreatedBy: "imagebuild: /pullwarden and CA certificates", Created: v1.Time{Time: time.Unix(0, 0).UTC()}},
+		Layer:   layer,
+		History: v1.History{CreatedBy: "imagebuild: /pullwarden and CA certificates", Created: v1.Time{Time: time.Unix(0, 0).UTC()}},
 	})
 	if err != nil {
 		return nil, err
