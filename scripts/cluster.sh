@@ -132,6 +132,11 @@ start_certs() {
 	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:10.96.0.1\n' >"$d/san.ext"
 	openssl x509 -req -in "$d/apiserver.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
 		-extfile "$d/san.ext" -out "$d/apiserver.crt" 2>/dev/null
+	# The API server's client certificate for the kubelet (kubectl logs, exec).
+	openssl req -newkey rsa:2048 -nodes -subj "/O=system:masters/CN=kube-apiserver-kubelet-client" \
+		-keyout "$d/kubelet-client.key" -out "$d/kubelet-client.csr" 2>/dev/null
+	openssl x509 -req -in "$d/kubelet-client.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
+		-out "$d/kubelet-client.crt" 2>/dev/null
 	openssl genrsa -out "$d/sa.key" 2048 2>/dev/null
 	openssl rsa -in "$d/sa.key" -pubout -out "$d/sa.pub" 2>/dev/null
 	local admin kubelet scheduler cm
@@ -140,15 +145,19 @@ start_certs() {
 	scheduler=$(token)
 	cm=$(token)
 	setkv ADMIN_TOKEN "$admin"
-	umask 077
 	# Each component has its own identity, bound by the API server's default
 	# RBAC (system:kube-scheduler, system:kube-controller-manager, system:nodes).
-	{
-		echo "$admin,admin,admin-uid,\"system:masters\""
-		echo "$kubelet,system:node:$NODE,node-uid,\"system:nodes\""
-		echo "$scheduler,system:kube-scheduler,scheduler-uid"
-		echo "$cm,system:kube-controller-manager,controller-manager-uid"
-	} >"$d/tokens.csv"
+	# umask in a subshell only: containerd inherits the script's umask, and
+	# with 077 its snapshot directories shut out non-root containers.
+	(
+		umask 077
+		cat >"$d/tokens.csv" <<CSV
+$admin,admin,admin-uid,"system:masters"
+$kubelet,system:node:$NODE,node-uid,"system:nodes"
+$scheduler,system:kube-scheduler,scheduler-uid
+$cm,system:kube-controller-manager,controller-manager-uid
+CSV
+	)
 	setkv KUBELET_TOKEN "$kubelet"
 	setkv SCHEDULER_TOKEN "$scheduler"
 	setkv CM_TOKEN "$cm"
@@ -156,7 +165,7 @@ start_certs() {
 
 token() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 
-kubeconfig() { # kubeconfig FILE TOKEN
+kubeconfig() ( # kubeconfig FILE TOKEN (a subshell: the umask stays in it)
 	umask 077
 	cat >"$1" <<YAML
 apiVersion: v1
@@ -175,7 +184,7 @@ contexts:
   context: {cluster: pullwarden, user: user, namespace: default}
 current-context: pullwarden
 YAML
-}
+)
 
 start_apiserver() {
 	local bin port
@@ -191,6 +200,7 @@ start_apiserver() {
 		--tls-cert-file "$DIR/pki/apiserver.crt" --tls-private-key-file "$DIR/pki/apiserver.key" \
 		--client-ca-file "$DIR/pki/ca.crt" --token-auth-file "$DIR/pki/tokens.csv" \
 		--authorization-mode Node,RBAC \
+		--kubelet-client-certificate "$DIR/pki/kubelet-client.crt" --kubelet-client-key "$DIR/pki/kubelet-client.key" \
 		--service-account-issuer https://kubernetes.default.svc \
 		--service-account-key-file "$DIR/pki/sa.pub" --service-account-signing-key-file "$DIR/pki/sa.key" \
 		--service-cluster-ip-range 10.96.0.0/24
@@ -374,6 +384,7 @@ print_env() {
 	echo "export PULLWARDEN_CLUSTER_DIR=$DIR"
 	echo "export PULLWARDEN_CLUSTER_NODE=$(kv NODE)"
 	echo "export PULLWARDEN_CLUSTER_CONTAINERD=$(kv CONTAINERD_SOCK)"
+	[ -z "$(kv IMAGE)" ] || echo "export PULLWARDEN_IMAGE=$(kv IMAGE)"
 }
 
 up() {
@@ -484,12 +495,108 @@ down() {
 	log "stopped; machine restored"
 }
 
+# image: builds pullwarden's container image without a Docker engine
+# (scripts/internal/imagebuild: a static CGO_ENABLED=0 binary at /pullwarden,
+# CA certificates, tagged by content) and pushes it to $REGISTRY (default:
+# this cluster's registry). PULLWARDEN_BINARY=PATH puts a prebuilt static
+# binary in instead of building ./cmd/pullwarden. Prints REPO:TAG@DIGEST as
+# its last line.
+image() {
+	local reg=${REGISTRY:-$(kv REGISTRY)} work bin
+	[ -n "$reg" ] || die "image: no REGISTRY (set REGISTRY=HOST:PORT, or bring a cluster up)"
+	work=$(mktemp -d /tmp/pullwarden-image.XXXXXX)
+	bin=${PULLWARDEN_BINARY:-}
+	if [ -z "$bin" ]; then
+		bin=$work/pullwarden
+		(cd "$here/.." && CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags "-s -w" -o "$bin" ./cmd/pullwarden)
+	fi
+	(cd "$here/.." && go build -o "$work/imagebuild" ./scripts/internal/imagebuild)
+	"$work/imagebuild" -binary "$bin" -repo "$reg/pullwarden" || { rm -rf "$work"; die "image: push to $reg failed"; }
+	rm -rf "$work"
+}
+
+# deploy: the image into the cluster's registry, then deploy/ through an
+# overlay generated under $DIR/deploy on top of deploy/overlays/loopback
+# (the image, the API server's address for in-cluster clients: without
+# kube-proxy the kubernetes Service IP does not route; the containerd socket
+# and hosts.toml directory of this cluster), applied with the pinned kubectl;
+# waits until the controller Deployment and the node DaemonSet are ready.
+deploy() {
+	[ -f "$DIR/env" ] || die "no cluster in $DIR (scripts/cluster.sh up first)"
+	local t0=$SECONDS ref name tag kubectl gen rel
+	kubectl=$(bash "$here/kube.sh" dir)/kubectl
+	[ -x "$kubectl" ] || die "no $kubectl: bash scripts/kube.sh build kubectl"
+	log "building and pushing the image"
+	ref=$(REGISTRY=$(kv REGISTRY) image | tail -n 1)
+	name=${ref%%@*}
+	tag=${name##*:}
+	name=${name%:*}
+	gen=$DIR/deploy
+	mkdir -p "$gen"
+	rel=$(realpath --relative-to="$gen" "$here/../deploy/overlays/loopback")
+	cat >"$gen/kustomization.yaml" <<YAML
+# Generated by scripts/cluster.sh deploy for the cluster in $DIR.
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+- $rel
+images:
+- name: pullwarden
+  newName: $name
+  newTag: $tag
+patches:
+- patch: |
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: pullwarden-controller, namespace: pullwarden-system}
+    spec:
+      template:
+        spec:
+          containers:
+          - name: controller
+            env:
+            - {name: KUBERNETES_SERVICE_HOST, value: "127.0.0.1"}
+            - {name: KUBERNETES_SERVICE_PORT, value: "$(kv API_PORT)"}
+- patch: |
+    apiVersion: apps/v1
+    kind: DaemonSet
+    metadata: {name: pullwarden-node, namespace: pullwarden-system}
+    spec:
+      template:
+        spec:
+          containers:
+          - name: node
+            env:
+            - {name: KUBERNETES_SERVICE_HOST, value: "127.0.0.1"}
+            - {name: KUBERNETES_SERVICE_PORT, value: "$(kv API_PORT)"}
+          volumes:
+          - name: containerd-sock
+            hostPath: {path: $DIR/containerd/containerd.sock, type: Socket}
+          - name: registry-hosts
+            hostPath: {path: $DIR/containerd/certs.d, type: Directory}
+YAML
+	log "applying deploy/ (overlay $gen) with image $name:$tag"
+	KUBECONFIG=$DIR/admin.kubeconfig "$kubectl" apply -k "$gen" >"$DIR/logs/deploy.log"
+	local ns=(-n pullwarden-system) timeout=${PULLWARDEN_DEPLOY_TIMEOUT:-180}
+	if ! KUBECONFIG=$DIR/admin.kubeconfig "$kubectl" "${ns[@]}" rollout status deployment/pullwarden-controller --timeout "${timeout}s" >&2 ||
+		! KUBECONFIG=$DIR/admin.kubeconfig "$kubectl" "${ns[@]}" rollout status daemonset/pullwarden-node --timeout "${timeout}s" >&2; then
+		KUBECONFIG=$DIR/admin.kubeconfig "$kubectl" "${ns[@]}" get pods -o wide >&2 || true
+		KUBECONFIG=$DIR/admin.kubeconfig "$kubectl" "${ns[@]}" logs --all-containers --tail 20 -l app.kubernetes.io/part-of=pullwarden >&2 || true
+		die "deploy: pullwarden did not become ready in ${timeout}s"
+	fi
+	setkv IMAGE "$ref"
+	log "deployed $ref in $((SECONDS - t0)) s"
+	echo "export PULLWARDEN_IMAGE=$ref"
+}
+
 case ${1:-} in
 up) up ;;
+deploy) deploy ;;
+image) image ;;
 down) down ;;
 env) [ -f "$DIR/env" ] || die "no cluster in $DIR"; print_env ;;
 *)
-	echo "usage: $0 up|env|down" >&2
+	echo "usage: $0 up|deploy|image|env|down" >&2
 	exit 2
 	;;
 esac

@@ -90,6 +90,11 @@ func tarOf(files []entry) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	epoch := time.Unix(0, 0).UTC()
+	// The root first: without an entry of its own the runtime may make it
+	// 0700, and a non-root user could not reach /pullwarden.
+	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: "./", Mode: 0o755, ModTime: epoch, Format: tar.FormatPAX}); err != nil {
+		return nil, err
+	}
 	dirs := map[string]bool{}
 	for _, f := range files {
 		parts := strings.Split(f.path, "/")

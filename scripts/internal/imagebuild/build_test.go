@@ -100,6 +100,9 @@ func TestBuildPushIsReproducible(t *testing.T) {
 	if modes["pullwarden"] != 0o755 {
 		t.Errorf("/pullwarden mode %o (present: %v), want 755", modes["pullwarden"], modes)
 	}
+	if modes["./"] != 0o755 {
+		t.Errorf("root directory mode %o, want 755 (a non-root user must reach /pullwarden)", modes["./"])
+	}
 	if _, ok := modes["etc/ssl/certs/ca-certificates.crt"]; !ok {
 		t.Errorf("no CA bundle in the layer: %v", modes)
 	}
