@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# A real single-node Kubernetes control plane on loopback, for the kubelet
-# comparison suite (make compare) and by hand.
+# A real single-node Kubernetes cluster on loopback, for the kubelet
+# comparison suite (make compare), the real-cluster suite (make cluster-e2e)
+# and by hand.
 #
 #   scripts/cluster.sh up      start it; prints `export KUBECONFIG=...` and
 #                              `export REGISTRY=127.0.0.1:PORT` (eval them)
+#   scripts/cluster.sh deploy  build pullwarden's image, push it to the
+#                              cluster's registry, apply deploy/ (overlay
+#                              deploy/overlays/loopback + a generated one) and
+#                              wait until it is ready; prints
+#                              `export PULLWARDEN_IMAGE=...`
+#   scripts/cluster.sh image   only build and push the image to $REGISTRY
 #   scripts/cluster.sh env     print the exports of a running cluster
 #   scripts/cluster.sh down    stop it and restore the machine
 #
@@ -12,24 +19,27 @@
 #   etcd            Debian etcd-server (scripts/deps.sh installs it)
 #   kube-apiserver  v1.37.2 from scripts/kube.sh's cache, TLS with a CA made by
 #                   openssl, token authentication, Node,RBAC authorization
+#   kube-scheduler  v1.37.2, its own token (system:kube-scheduler)
+#   kube-controller-manager  v1.37.2, its own token, a ServiceAccount per
+#                   controller, the cluster CA and service-account key (it
+#                   creates the default ServiceAccounts and kube-root-ca.crt)
 #   registry        Debian docker-registry (plain HTTP), holding the sandbox
 #                   image (pause:3.10) and busybox:1
 #   containerd      Debian containerd + runc with their own root, state and
 #                   socket, restrict_oom_score_adj (no CAP_SYS_RESOURCE here)
 #   kubelet         v1.37.2, cgroupfs, no CNI (the node stays NotReady: pods
-#                   use hostNetwork, nodeName and a toleration)
-# There is no scheduler nor controller-manager: the `default` ServiceAccount
-# and the kube-root-ca.crt ConfigMap are created by hand. PARTS (below) is
-# the one list of parts in start order; a new part (kube-scheduler,
-# kube-controller-manager, a second kubelet) is a start_NAME function and an
-# entry there; `down` stops them in reverse order.
+#                   use hostNetwork and a toleration; the scheduler places them)
+# PARTS (below) is the one list of parts in start order; a new part (a second
+# kubelet in its own network namespace, see docs/cluster.md) is a start_NAME
+# function and an entry there; `down` stops them in reverse order.
 #
 # `down` restores what the kubelet changes on the machine: the sysctls
 # vm.overcommit_memory, kernel.panic and kernel.panic_on_oops, the mounts
 # under the cluster directory, the KUBE-* iptables chains (IPv4 and IPv6) and
 # the kubepods cgroups, which did not exist before `up`; pod sandboxes are
-# stopped before containerd. Binaries: bash scripts/kube.sh build
-# kube-apiserver kubelet (cached; `up` does not build them).
+# stopped before containerd. Binaries: bash scripts/kube.sh build kubectl
+# kube-apiserver kubelet kube-scheduler kube-controller-manager (cached; `up`
+# does not build them).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
