@@ -126,7 +126,7 @@ func TestRecovery(t *testing.T) {
 			})
 			if side == "with" {
 				for _, pol := range policies {
-					c.checkAnnounced(t, ns, pods[pol])
+					c.checkAnnounced(t, ns, pods[pol], took[pol])
 				}
 			}
 		})
@@ -134,8 +134,9 @@ func TestRecovery(t *testing.T) {
 }
 
 // checkAnnounced: the controller wrote a PullRetried event and, the pod
-// running, its condition True with reason Pulled.
-func (c *cluster) checkAnnounced(t *testing.T, ns string, pod *corev1.Pod) {
+// running, its condition True with reason Pulled. Without the event the
+// kubelet's own retry got there first: pullwarden saw the fix too late.
+func (c *cluster) checkAnnounced(t *testing.T, ns string, pod *corev1.Pod, took time.Duration) {
 	t.Helper()
 	waitFor(t, 30*time.Second, pod.Name+": condition "+podmeta.ConditionImagePull+" True/"+podmeta.ReasonPulled, func() (bool, error) {
 		p, err := c.pod(ns, pod.Name)
@@ -154,7 +155,8 @@ func (c *cluster) checkAnnounced(t *testing.T, ns string, pod *corev1.Pod) {
 			return
 		}
 	}
-	t.Errorf("%s: no %s event from %s", pod.Name, reason.EventPullRetried, podmeta.ControllerComponent)
+	t.Errorf("%s: no %s event from %s: the kubelet's own retry started it %.1f s after the fix, before pullwarden noticed the fix",
+		pod.Name, reason.EventPullRetried, podmeta.ControllerComponent, took.Seconds())
 }
 
 func lower(p corev1.PullPolicy) string {
