@@ -100,21 +100,23 @@ compare: export DEPS_KUBE = $(KUBE_CLUSTER)
 compare: deps
 	@set -e; \
 	trap 'bash scripts/cluster.sh down' EXIT; \
-	eval "$$(bash scripts/cluster.sh up)"; \
+	env=$$(bash scripts/cluster.sh up); eval "$$env"; \
 	echo "PULLWARDEN_REQUIRE_REAL=1 $(GO) test -tags 'e2e kubelet' -run TestCompareKubelet -v ./e2e/"; \
 	PULLWARDEN_REQUIRE_REAL=1 $(GO) test -tags 'e2e kubelet' -timeout $(COMPARETIMEOUT) -run TestCompareKubelet -v ./e2e/
 
 # The real-cluster suite: a cluster on loopback with scheduler and
 # controller-manager (scripts/cluster.sh up), pullwarden's image pushed to its
 # registry and deploy/ applied (scripts/cluster.sh deploy), e2e/cluster
-# (-tags cluster) against it; the cluster goes down whatever happens.
+# (-tags cluster) against it; the cluster goes down whatever happens. (The
+# exports go through a variable: `eval "$$(cmd)"` would hide cmd's failure
+# from set -e.)
 # PULLWARDEN_CLUSTER_DIR (default /tmp/pullwarden-cluster) places it.
 cluster-e2e: export DEPS_KUBE = $(KUBE_CLUSTER)
 cluster-e2e: deps
 	@set -e; \
 	trap 'bash scripts/cluster.sh down' EXIT; \
-	eval "$$(bash scripts/cluster.sh up)"; \
-	eval "$$(bash scripts/cluster.sh deploy)"; \
+	env=$$(bash scripts/cluster.sh up); eval "$$env"; \
+	env=$$(bash scripts/cluster.sh deploy); eval "$$env"; \
 	echo "PULLWARDEN_REQUIRE_REAL=1 $(GO) test -tags cluster -timeout $(CLUSTERTIMEOUT) -v ./e2e/cluster/"; \
 	PULLWARDEN_REQUIRE_REAL=1 $(GO) test -tags cluster -count=1 -timeout $(CLUSTERTIMEOUT) -v ./e2e/cluster/
 

@@ -35,14 +35,16 @@ DEPS_KUBE="kubectl kube-apiserver kubelet kube-scheduler kube-controller-manager
 go test -tags cluster -c -o "$WORK/cluster.test" ./e2e/cluster/
 
 t0=$SECONDS
-eval "$(bash scripts/cluster.sh up)"
+env=$(bash scripts/cluster.sh up)
+eval "$env"
 echo "cluster up in $((SECONDS - t0)) s"
 deployed=
 for side in without with; do
 	case " $SIDES " in *" $side "*) ;; *) continue ;; esac
 	if [ "$side" = with ] && [ -z "$deployed" ]; then
 		t0=$SECONDS
-		eval "$(bash scripts/cluster.sh deploy)"
+		env=$(bash scripts/cluster.sh deploy)
+		eval "$env"
 		echo "deployed in $((SECONDS - t0)) s"
 		deployed=1
 	fi

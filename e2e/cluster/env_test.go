@@ -109,11 +109,33 @@ func (c *cluster) side(t *testing.T) string {
 	return "with"
 }
 
-// requireDeployed fails the test when pullwarden is not on the cluster.
+// requireDeployed fails the test at once when pullwarden is not deployed
+// or not ready (within a minute) on the cluster.
 func (c *cluster) requireDeployed(t *testing.T) {
 	t.Helper()
 	if c.side(t) != "with" {
 		t.Fatalf("pullwarden is not deployed on this cluster: eval \"$(scripts/cluster.sh deploy)\" (or make cluster-e2e)")
+	}
+	ctx := context.Background()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		d, err := c.kube.AppsV1().Deployments(systemNamespace).Get(ctx, controllerName, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds, err := c.kube.AppsV1().DaemonSets(systemNamespace).Get(ctx, nodeName, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status.AvailableReplicas >= 1 && ds.Status.DesiredNumberScheduled >= 1 && ds.Status.NumberReady == ds.Status.DesiredNumberScheduled {
+			return
+		}
+		if time.Now().After(deadline) {
+			out, _ := c.run(ctx, "-n", systemNamespace, "get", "pods", "-o", "wide")
+			t.Fatalf("pullwarden is deployed but not ready: controller %d/%d available, node DaemonSet %d/%d ready\n%s",
+				d.Status.AvailableReplicas, d.Status.Replicas, ds.Status.NumberReady, ds.Status.DesiredNumberScheduled, out)
+		}
+		time.Sleep(time.Second)
 	}
 }
 

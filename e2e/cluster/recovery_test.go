@@ -83,6 +83,8 @@ func TestRecovery(t *testing.T) {
 	limit := withLimit
 	if side == "without" {
 		limit = withoutLimit
+	} else {
+		c.requireDeployed(t)
 	}
 	stuck := stuckFor(t)
 	for _, rc := range recoveryCases {
