@@ -512,17 +512,21 @@ down() {
 # binary in instead of building ./cmd/pullwarden. Prints REPO:TAG@DIGEST as
 # its last line.
 image() {
-	local reg=${REGISTRY:-$(kv REGISTRY)} work bin
+	local reg=${REGISTRY:-$(kv REGISTRY)}
 	[ -n "$reg" ] || die "image: no REGISTRY (set REGISTRY=HOST:PORT, or bring a cluster up)"
-	work=$(mktemp -d /tmp/pullwarden-image.XXXXXX)
-	bin=${PULLWARDEN_BINARY:-}
-	if [ -z "$bin" ]; then
-		bin=$work/pullwarden
-		(cd "$here/.." && CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags "-s -w" -o "$bin" ./cmd/pullwarden)
-	fi
-	(cd "$here/.." && go build -o "$work/imagebuild" ./scripts/internal/imagebuild)
-	"$work/imagebuild" -binary "$bin" -repo "$reg/pullwarden" || { rm -rf "$work"; die "image: push to $reg failed"; }
-	rm -rf "$work"
+	# A subshell, so that its EXIT trap removes the work directory whatever
+	# fails.
+	(
+		work=$(mktemp -d /tmp/pullwarden-image.XXXXXX)
+		trap 'rm -rf "$work"' EXIT
+		bin=${PULLWARDEN_BINARY:-}
+		if [ -z "$bin" ]; then
+			bin=$work/pullwarden
+			(cd "$here/.." && CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags "-s -w" -o "$bin" ./cmd/pullwarden)
+		fi
+		(cd "$here/.." && go build -o "$work/imagebuild" ./scripts/internal/imagebuild)
+		"$work/imagebuild" -binary "$bin" -repo "$reg/pullwarden"
+	) || die "image: building or pushing to $reg failed"
 }
 
 # deploy: the image into the cluster's registry, then deploy/ through an
