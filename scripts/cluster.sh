@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# A real single-node Kubernetes control plane on loopback, for the kubelet
-# comparison suite (make compare) and by hand.
+# A real single-node Kubernetes cluster on loopback, for the kubelet
+# comparison suite (make compare), the real-cluster suite (make cluster-e2e)
+# and by hand.
 #
 #   scripts/cluster.sh up      start it; prints `export KUBECONFIG=...` and
 #                              `export REGISTRY=127.0.0.1:PORT` (eval them)
+#   scripts/cluster.sh deploy  build pullwarden's image, push it to the
+#                              cluster's registry, apply deploy/ (overlay
+#                              deploy/overlays/loopback + a generated one) and
+#                              wait until it is ready; prints
+#                              `export PULLWARDEN_IMAGE=...`
+#   scripts/cluster.sh image   only build and push the image to $REGISTRY
 #   scripts/cluster.sh env     print the exports of a running cluster
 #   scripts/cluster.sh down    stop it and restore the machine
 #
@@ -12,24 +19,27 @@
 #   etcd            Debian etcd-server (scripts/deps.sh installs it)
 #   kube-apiserver  v1.37.2 from scripts/kube.sh's cache, TLS with a CA made by
 #                   openssl, token authentication, Node,RBAC authorization
+#   kube-scheduler  v1.37.2, its own token (system:kube-scheduler)
+#   kube-controller-manager  v1.37.2, its own token, a ServiceAccount per
+#                   controller, the cluster CA and service-account key (it
+#                   creates the default ServiceAccounts and kube-root-ca.crt)
 #   registry        Debian docker-registry (plain HTTP), holding the sandbox
 #                   image (pause:3.10) and busybox:1
 #   containerd      Debian containerd + runc with their own root, state and
 #                   socket, restrict_oom_score_adj (no CAP_SYS_RESOURCE here)
 #   kubelet         v1.37.2, cgroupfs, no CNI (the node stays NotReady: pods
-#                   use hostNetwork, nodeName and a toleration)
-# There is no scheduler nor controller-manager: the `default` ServiceAccount
-# and the kube-root-ca.crt ConfigMap are created by hand. PARTS (below) is
-# the one list of parts in start order; a new part (kube-scheduler,
-# kube-controller-manager, a second kubelet) is a start_NAME function and an
-# entry there; `down` stops them in reverse order.
+#                   use hostNetwork and a toleration; the scheduler places them)
+# PARTS (below) is the one list of parts in start order; a new part (a second
+# kubelet in its own network namespace, see docs/cluster.md) is a start_NAME
+# function and an entry there; `down` stops them in reverse order.
 #
 # `down` restores what the kubelet changes on the machine: the sysctls
 # vm.overcommit_memory, kernel.panic and kernel.panic_on_oops, the mounts
 # under the cluster directory, the KUBE-* iptables chains (IPv4 and IPv6) and
 # the kubepods cgroups, which did not exist before `up`; pod sandboxes are
-# stopped before containerd. Binaries: bash scripts/kube.sh build
-# kube-apiserver kubelet (cached; `up` does not build them).
+# stopped before containerd. Binaries: bash scripts/kube.sh build kubectl
+# kube-apiserver kubelet kube-scheduler kube-controller-manager (cached; `up`
+# does not build them).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,7 +48,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 DIR=${PULLWARDEN_CLUSTER_DIR:-/tmp/pullwarden-cluster}
 # PULLWARDEN_CLUSTER_PARTS picks a subset, in this order (for debugging).
-read -r -a PARTS <<<"${PULLWARDEN_CLUSTER_PARTS:-etcd certs apiserver bootstrap registry containerd kubelet}"
+read -r -a PARTS <<<"${PULLWARDEN_CLUSTER_PARTS:-etcd certs apiserver scheduler controller-manager bootstrap registry containerd kubelet}"
 SYSCTLS=(vm.overcommit_memory kernel.panic kernel.panic_on_oops)
 NODE=$(hostname | tr '[:upper:]' '[:lower:]')
 
@@ -132,21 +142,40 @@ start_certs() {
 	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:10.96.0.1\n' >"$d/san.ext"
 	openssl x509 -req -in "$d/apiserver.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
 		-extfile "$d/san.ext" -out "$d/apiserver.crt" 2>/dev/null
+	# The API server's client certificate for the kubelet (kubectl logs, exec).
+	openssl req -newkey rsa:2048 -nodes -subj "/O=system:masters/CN=kube-apiserver-kubelet-client" \
+		-keyout "$d/kubelet-client.key" -out "$d/kubelet-client.csr" 2>/dev/null
+	openssl x509 -req -in "$d/kubelet-client.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
+		-out "$d/kubelet-client.crt" 2>/dev/null
 	openssl genrsa -out "$d/sa.key" 2048 2>/dev/null
 	openssl rsa -in "$d/sa.key" -pubout -out "$d/sa.pub" 2>/dev/null
-	local admin kubelet
-	admin=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-	kubelet=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	local admin kubelet scheduler cm
+	admin=$(token)
+	kubelet=$(token)
+	scheduler=$(token)
+	cm=$(token)
 	setkv ADMIN_TOKEN "$admin"
-	umask 077
-	{
-		echo "$admin,admin,admin-uid,\"system:masters\""
-		echo "$kubelet,system:node:$NODE,node-uid,\"system:nodes\""
-	} >"$d/tokens.csv"
+	# Each component has its own identity, bound by the API server's default
+	# RBAC (system:kube-scheduler, system:kube-controller-manager, system:nodes).
+	# umask in a subshell only: containerd inherits the script's umask, and
+	# with 077 its snapshot directories shut out non-root containers.
+	(
+		umask 077
+		cat >"$d/tokens.csv" <<CSV
+$admin,admin,admin-uid,"system:masters"
+$kubelet,system:node:$NODE,node-uid,"system:nodes"
+$scheduler,system:kube-scheduler,scheduler-uid
+$cm,system:kube-controller-manager,controller-manager-uid
+CSV
+	)
 	setkv KUBELET_TOKEN "$kubelet"
+	setkv SCHEDULER_TOKEN "$scheduler"
+	setkv CM_TOKEN "$cm"
 }
 
-kubeconfig() { # kubeconfig FILE TOKEN
+token() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
+kubeconfig() ( # kubeconfig FILE TOKEN (a subshell: the umask stays in it)
 	umask 077
 	cat >"$1" <<YAML
 apiVersion: v1
@@ -165,7 +194,7 @@ contexts:
   context: {cluster: pullwarden, user: user, namespace: default}
 current-context: pullwarden
 YAML
-}
+)
 
 start_apiserver() {
 	local bin port
@@ -181,23 +210,82 @@ start_apiserver() {
 		--tls-cert-file "$DIR/pki/apiserver.crt" --tls-private-key-file "$DIR/pki/apiserver.key" \
 		--client-ca-file "$DIR/pki/ca.crt" --token-auth-file "$DIR/pki/tokens.csv" \
 		--authorization-mode Node,RBAC \
+		--kubelet-client-certificate "$DIR/pki/kubelet-client.crt" --kubelet-client-key "$DIR/pki/kubelet-client.key" \
 		--service-account-issuer https://kubernetes.default.svc \
 		--service-account-key-file "$DIR/pki/sa.pub" --service-account-signing-key-file "$DIR/pki/sa.key" \
 		--service-cluster-ip-range 10.96.0.0/24
 	kubeconfig "$DIR/admin.kubeconfig" "$(kv ADMIN_TOKEN)"
 	kubeconfig "$DIR/kubelet.kubeconfig" "$(kv KUBELET_TOKEN)"
+	kubeconfig "$DIR/scheduler.kubeconfig" "$(kv SCHEDULER_TOKEN)"
+	kubeconfig "$DIR/controller-manager.kubeconfig" "$(kv CM_TOKEN)"
 	wait_for kube-apiserver 120 api GET /readyz
 }
 
-# start_bootstrap does what kube-controller-manager would: the default
-# ServiceAccount and the kube-root-ca.crt ConfigMap.
+# start_scheduler: kube-scheduler on loopback with its own identity; its
+# secure port (healthz) is a free loopback port, no leader election (one
+# replica).
+start_scheduler() {
+	local bin port
+	bin=$(bash "$here/kube.sh" dir)
+	[ -x "$bin/kube-scheduler" ] || die "no $bin/kube-scheduler: bash scripts/kube.sh build kube-scheduler"
+	port=$(free_port)
+	setkv SCHEDULER_PORT "$port"
+	run_bg scheduler "$bin/kube-scheduler" \
+		--kubeconfig "$DIR/scheduler.kubeconfig" \
+		--authentication-kubeconfig "$DIR/scheduler.kubeconfig" \
+		--authorization-kubeconfig "$DIR/scheduler.kubeconfig" \
+		--bind-address 127.0.0.1 --secure-port "$port" --cert-dir "$DIR/scheduler" \
+		--leader-elect=false
+	wait_for kube-scheduler 60 curl -skf "https://127.0.0.1:$port/healthz"
+}
+
+# start_controller-manager: kube-controller-manager with one ServiceAccount
+# per controller (--use-service-account-credentials), the cluster CA for
+# kube-root-ca.crt and tokens, the service-account key. node-ipam (pod
+# CIDRs for a CNI) is off, the cloud controllers are not in this binary
+# since 1.31; the node-lifecycle controller stays: the node is NotReady without
+# CNI, so it taints it and pods here tolerate everything (operator Exists).
+start_controller-manager() {
+	local bin port
+	bin=$(bash "$here/kube.sh" dir)
+	[ -x "$bin/kube-controller-manager" ] || die "no $bin/kube-controller-manager: bash scripts/kube.sh build kube-controller-manager"
+	port=$(free_port)
+	setkv CM_PORT "$port"
+	run_bg controller-manager "$bin/kube-controller-manager" \
+		--kubeconfig "$DIR/controller-manager.kubeconfig" \
+		--authentication-kubeconfig "$DIR/controller-manager.kubeconfig" \
+		--authorization-kubeconfig "$DIR/controller-manager.kubeconfig" \
+		--bind-address 127.0.0.1 --secure-port "$port" --cert-dir "$DIR/controller-manager" \
+		--leader-elect=false \
+		--use-service-account-credentials \
+		--root-ca-file "$DIR/pki/ca.crt" \
+		--service-account-private-key-file "$DIR/pki/sa.key" \
+		--cluster-signing-cert-file "$DIR/pki/ca.crt" --cluster-signing-key-file "$DIR/pki/ca.key" \
+		--service-cluster-ip-range 10.96.0.0/24 \
+		--allocate-node-cidrs=false --configure-cloud-routes=false \
+		--controllers '*,-node-ipam-controller'
+	wait_for kube-controller-manager 60 curl -skf "https://127.0.0.1:$port/healthz"
+}
+
+# start_bootstrap: the default ServiceAccount and the kube-root-ca.crt
+# ConfigMap pods need. kube-controller-manager creates both; without it (a
+# PULLWARDEN_CLUSTER_PARTS subset) they are created here. Idempotent.
 start_bootstrap() {
 	wait_for "the default namespace" 30 api GET /api/v1/namespaces/default
-	api POST /api/v1/namespaces/default/serviceaccounts '{"metadata":{"name":"default"}}' >/dev/null
+	if has_part controller-manager; then
+		wait_for "the default ServiceAccount (kube-controller-manager)" 60 api GET /api/v1/namespaces/default/serviceaccounts/default
+		wait_for "kube-root-ca.crt (kube-controller-manager)" 60 api GET /api/v1/namespaces/default/configmaps/kube-root-ca.crt
+		return 0
+	fi
+	api GET /api/v1/namespaces/default/serviceaccounts/default >/dev/null 2>&1 ||
+		api POST /api/v1/namespaces/default/serviceaccounts '{"metadata":{"name":"default"}}' >/dev/null
 	local ca
 	ca=$(sed ':a;N;$!ba;s/\n/\\n/g' "$DIR/pki/ca.crt")
-	api POST /api/v1/namespaces/default/configmaps "{\"metadata\":{\"name\":\"kube-root-ca.crt\"},\"data\":{\"ca.crt\":\"$ca\"}}" >/dev/null
+	api GET /api/v1/namespaces/default/configmaps/kube-root-ca.crt >/dev/null 2>&1 ||
+		api POST /api/v1/namespaces/default/configmaps "{\"metadata\":{\"name\":\"kube-root-ca.crt\"},\"data\":{\"ca.crt\":\"$ca\"}}" >/dev/null
 }
+
+has_part() { local p; for p in "${PARTS[@]}"; do [ "$p" = "$1" ] && return 0; done; return 1; }
 
 start_registry_part() {
 	start_registry "$DIR/registry"
@@ -306,6 +394,7 @@ print_env() {
 	echo "export PULLWARDEN_CLUSTER_DIR=$DIR"
 	echo "export PULLWARDEN_CLUSTER_NODE=$(kv NODE)"
 	echo "export PULLWARDEN_CLUSTER_CONTAINERD=$(kv CONTAINERD_SOCK)"
+	[ -z "$(kv IMAGE)" ] || echo "export PULLWARDEN_IMAGE=$(kv IMAGE)"
 }
 
 up() {
@@ -416,12 +505,112 @@ down() {
 	log "stopped; machine restored"
 }
 
+# image: builds pullwarden's container image without a Docker engine
+# (scripts/internal/imagebuild: a static CGO_ENABLED=0 binary at /pullwarden,
+# CA certificates, tagged by content) and pushes it to $REGISTRY (default:
+# this cluster's registry). PULLWARDEN_BINARY=PATH puts a prebuilt static
+# binary in instead of building ./cmd/pullwarden. Prints REPO:TAG@DIGEST as
+# its last line.
+image() {
+	local reg=${REGISTRY:-$(kv REGISTRY)}
+	[ -n "$reg" ] || die "image: no REGISTRY (set REGISTRY=HOST:PORT, or bring a cluster up)"
+	# A subshell, so that its EXIT trap removes the work directory whatever
+	# fails.
+	(
+		work=$(mktemp -d /tmp/pullwarden-image.XXXXXX)
+		trap 'rm -rf "$work"' EXIT
+		bin=${PULLWARDEN_BINARY:-}
+		if [ -z "$bin" ]; then
+			bin=$work/pullwarden
+			(cd "$here/.." && CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags "-s -w" -o "$bin" ./cmd/pullwarden)
+		fi
+		(cd "$here/.." && go build -o "$work/imagebuild" ./scripts/internal/imagebuild)
+		"$work/imagebuild" -binary "$bin" -repo "$reg/pullwarden"
+	) || die "image: building or pushing to $reg failed"
+}
+
+# deploy: the image into the cluster's registry, then deploy/ through an
+# overlay generated under $DIR/deploy on top of deploy/overlays/loopback
+# (the image, the API server's address for in-cluster clients: without
+# kube-proxy the kubernetes Service IP does not route; the containerd socket
+# and hosts.toml directory of this cluster), applied with the pinned kubectl;
+# waits until the controller Deployment and the node DaemonSet are ready.
+deploy() {
+	[ -f "$DIR/env" ] || die "no cluster in $DIR (scripts/cluster.sh up first)"
+	local t0=$SECONDS ref name tag kubectl gen rel
+	kubectl=$(bash "$here/kube.sh" dir)/kubectl
+	[ -x "$kubectl" ] || die "no $kubectl: bash scripts/kube.sh build kubectl"
+	log "building and pushing the image"
+	ref=$(REGISTRY=$(kv REGISTRY) image | tail -n 1)
+	name=${ref%%@*}
+	tag=${name##*:}
+	name=${name%:*}
+	gen=$DIR/deploy
+	mkdir -p "$gen"
+	rel=$(realpath --relative-to="$gen" "$here/../deploy/overlays/loopback")
+	cat >"$gen/kustomization.yaml" <<YAML
+# Generated by scripts/cluster.sh deploy for the cluster in $DIR.
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+- $rel
+images:
+- name: pullwarden
+  newName: $name
+  newTag: $tag
+patches:
+- patch: |
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: pullwarden-controller, namespace: pullwarden-system}
+    spec:
+      template:
+        spec:
+          containers:
+          - name: controller
+            env:
+            - {name: KUBERNETES_SERVICE_HOST, value: "127.0.0.1"}
+            - {name: KUBERNETES_SERVICE_PORT, value: "$(kv API_PORT)"}
+- patch: |
+    apiVersion: apps/v1
+    kind: DaemonSet
+    metadata: {name: pullwarden-node, namespace: pullwarden-system}
+    spec:
+      template:
+        spec:
+          containers:
+          - name: node
+            env:
+            - {name: KUBERNETES_SERVICE_HOST, value: "127.0.0.1"}
+            - {name: KUBERNETES_SERVICE_PORT, value: "$(kv API_PORT)"}
+          volumes:
+          - name: containerd-sock
+            hostPath: {path: $DIR/containerd/containerd.sock, type: Socket}
+          - name: registry-hosts
+            hostPath: {path: $DIR/containerd/certs.d, type: Directory}
+YAML
+	log "applying deploy/ (overlay $gen) with image $name:$tag"
+	KUBECONFIG=$DIR/admin.kubeconfig "$kubectl" apply -k "$gen" >"$DIR/logs/deploy.log"
+	local ns=(-n pullwarden-system) timeout=${PULLWARDEN_DEPLOY_TIMEOUT:-180}
+	if ! KUBECONFIG=$DIR/admin.kubeconfig "$kubectl" "${ns[@]}" rollout status deployment/pullwarden-controller --timeout "${timeout}s" >&2 ||
+		! KUBECONFIG=$DIR/admin.kubeconfig "$kubectl" "${ns[@]}" rollout status daemonset/pullwarden-node --timeout "${timeout}s" >&2; then
+		KUBECONFIG=$DIR/admin.kubeconfig "$kubectl" "${ns[@]}" get pods -o wide >&2 || true
+		KUBECONFIG=$DIR/admin.kubeconfig "$kubectl" "${ns[@]}" logs --all-containers --tail 20 -l app.kubernetes.io/part-of=pullwarden >&2 || true
+		die "deploy: pullwarden did not become ready in ${timeout}s"
+	fi
+	setkv IMAGE "$ref"
+	log "deployed $ref in $((SECONDS - t0)) s"
+	echo "export PULLWARDEN_IMAGE=$ref"
+}
+
 case ${1:-} in
 up) up ;;
+deploy) deploy ;;
+image) image ;;
 down) down ;;
 env) [ -f "$DIR/env" ] || die "no cluster in $DIR"; print_env ;;
 *)
-	echo "usage: $0 up|env|down" >&2
+	echo "usage: $0 up|deploy|image|env|down" >&2
 	exit 2
 	;;
 esac
