@@ -22,6 +22,7 @@ import (
 	"github.com/pullwarden/pullwarden/internal/cli"
 	"github.com/pullwarden/pullwarden/internal/testimage"
 	"github.com/pullwarden/pullwarden/internal/testregistry"
+	"github.com/pullwarden/pullwarden/notify"
 	"github.com/pullwarden/pullwarden/podmeta"
 	"github.com/pullwarden/pullwarden/pull"
 	"github.com/pullwarden/pullwarden/reason"
@@ -127,6 +128,37 @@ func TestController(t *testing.T) {
 		if p.Spec.Containers[0].Image != image || p.Annotations[podmeta.OriginalImages] != "" {
 			t.Fatalf("IfNotPresent pod pinned after the node pulled: %s %q", p.Spec.Containers[0].Image, p.Annotations[podmeta.OriginalImages])
 		}
+	})
+
+	t.Run("registry back: RegistryUnreachable, retried by the probe before any re-check", func(t *testing.T) {
+		reg := testregistry.Start(t)
+		image := reg.Ref("team/outage:v1")
+		testimage.Push(t, img, image, nil)
+		reg.Stop()
+		e.pod(t, ns, "outage", image, podOpts{policy: corev1.PullIfNotPresent, waiting: reason.ImagePullBackOff})
+		e.waitReason(t, "outage", "RegistryUnreachable", false)
+		reg.Restart()
+		// One second: the probe (500ms to 1s) is due, the image's re-check
+		// (2s) is not.
+		e.clk.Step(time.Second)
+		e.waitReason(t, "outage", podmeta.ReasonFixed, false)
+		e.waitPullRetried(t, "outage", pull.TriggerRegistryBack)
+		e.running(t, "outage")
+		e.waitReason(t, "outage", podmeta.ReasonPulled, false)
+	})
+
+	t.Run("push notification from the registry: retried at once", func(t *testing.T) {
+		reg := testregistry.Start(t, testregistry.WithNotifications("http://"+e.notify+notify.Path, nil))
+		testimage.Push(t, img, reg.Ref("team/pushed:v0"), nil)
+		image := reg.Ref("team/pushed:v1")
+		e.pod(t, ns, "pushed", image, podOpts{policy: corev1.PullAlways, waiting: reason.ErrImagePull})
+		e.waitReason(t, "pushed", "TagNotFound", false)
+		testimage.Push(t, img, image, nil)
+		// The fake clock does not move: only the notification can retry.
+		e.waitReason(t, "pushed", podmeta.ReasonFixed, false)
+		e.waitPullRetried(t, "pushed", pull.TriggerPush)
+		e.running(t, "pushed")
+		e.waitReason(t, "pushed", podmeta.ReasonPulled, false)
 	})
 
 	t.Run("service account given a pull secret: retried on the ServiceAccount event", func(t *testing.T) {

@@ -50,8 +50,8 @@ type env struct {
 	api *testapiserver.APIServer
 	reg *testregistry.Registry
 	clk *clock.Fake
-	// metrics and health are the controller's listen addresses.
-	metrics, health string
+	// metrics, health and notify are the controller's listen addresses.
+	metrics, health, notify string
 }
 
 // freeAddr is a free loopback address for a listener.
@@ -90,14 +90,14 @@ func start(t *testing.T) *env {
 		}
 	}
 	cfg := e.restricted(t)
-	e.metrics, e.health = freeAddr(t), freeAddr(t)
+	e.metrics, e.health, e.notify = freeAddr(t), freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	var logs syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	go func() {
 		done <- controller.Run(ctx, cfg, controller.Options{Namespace: ns, MetricsListen: e.metrics, HealthListen: e.health,
-			LeaderElect: true, NodeTimeout: 10 * time.Second, Clock: e.clk, Logger: logger})
+			NotifyListen: e.notify, LeaderElect: true, NodeTimeout: 10 * time.Second, Clock: e.clk, Logger: logger})
 	}()
 	t.Cleanup(func() {
 		cancel()

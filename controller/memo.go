@@ -65,6 +65,17 @@ func (m *memoRegistry) do(key string, f func() (any, error)) (any, error) {
 	return v, err
 }
 
+// forget drops every kept answer: after a push or a registry's return the
+// next diagnosis asks the registry again.
+func (m *memoRegistry) forget() {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	clear(m.answers)
+}
+
 func (m *memoRegistry) keep(key string, now time.Time, v any, err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

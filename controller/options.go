@@ -1,12 +1,14 @@
 package controller
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
 	"github.com/pullwarden/pullwarden/clock"
 	"github.com/pullwarden/pullwarden/diagnose"
 	"github.com/pullwarden/pullwarden/recheck"
+	"github.com/pullwarden/pullwarden/registry"
 )
 
 // Defaults of Options.
@@ -55,6 +57,18 @@ type Options struct {
 	// Clock tells time for the schedules, tokens and metrics; default the
 	// wall clock.
 	Clock clock.Clock
+	// Probe asks a registry host whether it answers again; the hosts of
+	// images waiting with RegistryUnreachable are probed on
+	// recheck.Probe()'s schedule (500ms to 1s) and the first answer
+	// re-checks every pod waiting on them. Default: a /v2/ GET
+	// (registry.Client.Probe).
+	Probe func(ctx context.Context, host string) error
+	// NotifyListen, when set, serves docker-registry push notifications
+	// (POST http://ADDR/registry/notifications): a push of a repository
+	// re-checks the pods waiting on it at once. NotifyToken, when set, is
+	// the bearer token they must carry.
+	NotifyListen string
+	NotifyToken  string
 	// Logger receives the controller's records; default discard.
 	Logger *slog.Logger
 }
@@ -83,6 +97,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Probe == nil {
+		o.Probe = diagnose.NewRegistryClient(registry.Options{Logger: o.Logger}).Probe
 	}
 	return o
 }

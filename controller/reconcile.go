@@ -37,8 +37,9 @@ type podState struct {
 	timerArmed, escalationArmed bool
 	// retryHandled is the last RetryRequested value acted on.
 	retryHandled string
-	// keys are the re-check schedule keys the pod waits on.
-	keys []string
+	// keys are the re-check schedule keys the pod waits on, probeKeys the
+	// registry hosts it waits on to answer again.
+	keys, probeKeys []string
 }
 
 // Reconcile diagnoses one pod and writes what changed.
@@ -99,9 +100,7 @@ func (r *reconciler) state(pod *corev1.Pod) *podState {
 		return st
 	}
 	if old := r.pods[nn]; old != nil {
-		for _, k := range old.keys {
-			r.sched.Unregister(k, nn.String())
-		}
+		r.unregisterLocked(nn, old)
 	}
 	st := &podState{uid: pod.UID}
 	if c := findCondition(pod); c != nil {
@@ -125,9 +124,7 @@ func (r *reconciler) forget(nn types.NamespacedName) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if st := r.pods[nn]; st != nil {
-		for _, k := range st.keys {
-			r.sched.Unregister(k, nn.String())
-		}
+		r.unregisterLocked(nn, st)
 	}
 	delete(r.pods, nn)
 	delete(r.triggers, nn)
@@ -158,6 +155,7 @@ func (r *reconciler) register(pod *corev1.Pod, st *podState, res *kube.PodResult
 		kept = append(kept, k)
 	}
 	st.keys = kept
+	r.registerProbesLocked(nn, st, res)
 }
 
 // settle ends the wait of a pod no longer waiting on an image: condition
@@ -166,10 +164,7 @@ func (r *reconciler) register(pod *corev1.Pod, st *podState, res *kube.PodResult
 func (r *reconciler) settle(ctx context.Context, pod *corev1.Pod, st *podState) error {
 	nn := types.NamespacedName{Namespace: pod.Namespace, Name: pod.Name}
 	r.mu.Lock()
-	for _, k := range st.keys {
-		r.sched.Unregister(k, nn.String())
-	}
-	st.keys = nil
+	r.unregisterLocked(nn, st)
 	// A retry asked for a pod that does not wait is done with.
 	st.retryHandled = pod.Annotations[podmeta.RetryRequested]
 	r.mu.Unlock()

@@ -95,8 +95,11 @@ type reconciler struct {
 	client client.Client
 	cs     kubernetes.Interface
 	ck     *diagnose.Checker
+	// memo shares registry answers between pods (nil with Options.Checker).
+	memo   *memoRegistry
 	opts   Options
 	sched  *recheck.Schedule[string]
+	probes *recheck.Schedule[string]
 	wake   chan event.GenericEvent
 
 	mu       sync.Mutex
@@ -107,14 +110,17 @@ type reconciler struct {
 
 func newReconciler(c client.Client, cs kubernetes.Interface, o Options) *reconciler {
 	ck := o.Checker
+	var memo *memoRegistry
 	if ck == nil {
 		rc := diagnose.NewRegistryClient(registry.Options{Logger: o.Logger})
-		ck = diagnose.New(diagnose.Options{Registry: newMemoRegistry(diagnose.FromClient(rc), o.Clock),
-			RegistryConfigPath: o.RegistryConfigPath})
+		memo = newMemoRegistry(diagnose.FromClient(rc), o.Clock)
+		ck = diagnose.New(diagnose.Options{Registry: memo,
+			RegistryConfigPath: o.RegistryConfigPath, Clock: o.Clock, HostTTL: memoTTL})
 	}
 	return &reconciler{
-		client: c, cs: cs, ck: ck, opts: o,
+		client: c, cs: cs, ck: ck, memo: memo, opts: o,
 		sched:    recheck.New[string](recheck.Options{Initial: o.RecheckInterval, Max: o.RecheckMax, Clock: o.Clock}),
+		probes:   recheck.New[string](recheck.Options{Initial: recheck.DefaultProbeInitial, Max: recheck.DefaultProbeMax, Clock: o.Clock}),
 		wake:     make(chan event.GenericEvent, 1024),
 		pods:     map[types.NamespacedName]*podState{},
 		triggers: map[types.NamespacedName]trigger{},
@@ -128,6 +134,11 @@ func (r *reconciler) setup(mgr manager.Manager) error {
 	}
 	if err := mgr.Add(manager.RunnableFunc(r.runSchedule)); err != nil {
 		return err
+	}
+	if r.opts.NotifyListen != "" {
+		if err := mgr.Add(manager.RunnableFunc(r.serveNotify)); err != nil {
+			return err
+		}
 	}
 	return builder.ControllerManagedBy(mgr).
 		Named("pullwarden-pods").
@@ -144,7 +155,15 @@ func (r *reconciler) runSchedule(ctx context.Context) error {
 	r.mu.Lock()
 	r.runCtx = ctx
 	r.mu.Unlock()
-	err := r.sched.Run(ctx, r.recheck)
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	probes := make(chan error, 1)
+	go func() { probes <- r.probes.Run(sctx, r.probe) }()
+	err := r.sched.Run(sctx, r.recheck)
+	cancel()
+	if perr := <-probes; err == nil {
+		err = perr
+	}
 	if ctx.Err() != nil {
 		return nil
 	}

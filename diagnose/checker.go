@@ -37,6 +37,11 @@ type Options struct {
 	// skip_verify, header, API root), as the agent pulls from it; the
 	// mirrors are named in the API step's evidence, not checked.
 	RegistryConfigPath string
+	// HostTTL is how long the network steps of a host (DNS, TCP, TLS,
+	// /v2/) serve later checks; 0 keeps them for the Checker's life (a
+	// batch such as check -f). A long-running checker (the controller)
+	// sets it, or a registry that came back would stay unreachable.
+	HostTTL time.Duration
 }
 
 // Checker runs the checklist. It remembers the network steps per registry
@@ -51,6 +56,7 @@ type Checker struct {
 type hostEntry struct {
 	once sync.Once
 	res  *hostCheck
+	at   time.Time
 }
 
 // New returns a Checker.
@@ -154,12 +160,21 @@ func (c *Checker) Check(ctx context.Context, req Request) Result {
 	return r.res
 }
 
+// Forget drops the remembered network steps of every host: the next check
+// of each runs them again (a registry announced back, say).
+func (c *Checker) Forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.hosts)
+}
+
 func (c *Checker) host(ctx context.Context, host string, ep configured) *hostCheck {
 	key := host + "\x00" + ep.key
+	now := c.opts.Clock.Now()
 	c.mu.Lock()
 	e := c.hosts[key]
-	if e == nil {
-		e = &hostEntry{}
+	if e == nil || (c.opts.HostTTL > 0 && now.Sub(e.at) >= c.opts.HostTTL) {
+		e = &hostEntry{at: now}
 		c.hosts[key] = e
 	}
 	c.mu.Unlock()

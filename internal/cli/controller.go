@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,9 +18,10 @@ const envPodNamespace = "POD_NAMESPACE"
 
 func newControllerCmd(g *globals) *cobra.Command {
 	var (
-		o          controller.Options
-		kubeconfig string
-		logFormat  string
+		o               controller.Options
+		kubeconfig      string
+		logFormat       string
+		notifyTokenFile string
 	)
 	cmd := &cobra.Command{
 		Use:   "controller",
@@ -49,6 +51,13 @@ In a cluster it uses its ServiceAccount; elsewhere pass --kubeconfig.`,
 			if o.RecheckMax < o.RecheckInterval {
 				return &usageError{fmt.Errorf("--recheck-max %s is below --recheck-interval %s", o.RecheckMax, o.RecheckInterval)}
 			}
+			if notifyTokenFile != "" {
+				b, err := os.ReadFile(notifyTokenFile)
+				if err != nil {
+					return &usageError{fmt.Errorf("--notify-token-file: %w", err)}
+				}
+				o.NotifyToken = strings.TrimSpace(string(b))
+			}
 			cfg, err := controllerConfig(kubeconfig)
 			if err != nil {
 				return err
@@ -70,6 +79,8 @@ In a cluster it uses its ServiceAccount; elsewhere pass --kubeconfig.`,
 	f.DurationVar(&o.RecheckInterval, "recheck-interval", 2*time.Second, "first re-check of a waiting pod's image; doubles up to --recheck-max")
 	f.DurationVar(&o.RecheckMax, "recheck-max", 30*time.Second, "longest interval between re-checks")
 	f.DurationVar(&o.NodeTimeout, "node-timeout", controller.DefaultNodeTimeout, "how long to wait for the node DaemonSet's pull-result before nudging without it")
+	f.StringVar(&o.NotifyListen, "notify-listen", "", "HOST:PORT of an endpoint for docker-registry push notifications (POST /registry/notifications); a push re-checks the pods waiting on its repository at once")
+	f.StringVar(&notifyTokenFile, "notify-token-file", "", "file holding the bearer token the push notifications must carry (the registry's endpoint headers)")
 	f.StringVar(&o.RegistryConfigPath, "registry-config-path", "", "containerd hosts.toml directory (certs.d) whose per-registry settings the checks use, as the nodes' containerd would")
 	f.StringVar(&logFormat, "log-format", "text", `log records as "text" or "json" (slog)`)
 	return cmd
