@@ -90,7 +90,9 @@ kube-scheduler, kube-controller-manager and kubelet v1.37.2, Debian's
 containerd 1.6). Per fix, an IfNotPresent and an Always pod wait in
 ImagePullBackOff for the same fix, which comes $PULLWARDEN_RECOVERY_STUCK after both
 show ImagePullBackOff (secret: the missing pull secret is created; tag: the
-missing tag is pushed; outage: the stopped registry is started again). \"With
+missing tag is pushed, found by the controller's HEAD re-check; push: the
+same, the registry announcing the push to the controller's notification
+endpoint; outage: the stopped registry is started again). \"With
 pullwarden\" is deploy/ applied by \`scripts/cluster.sh deploy\`; the issue's
 target there is a median under 5 s. Raw timings: bench/cluster/results-*.txt.
 

@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pullwarden/pullwarden/internal/testregistry"
+	"github.com/pullwarden/pullwarden/notify"
 	"github.com/pullwarden/pullwarden/podmeta"
 	"github.com/pullwarden/pullwarden/reason"
 )
@@ -25,6 +26,10 @@ const (
 	// at 300 s, and a sync follows within 10-15 s.
 	withoutLimit = 330 * time.Second
 )
+
+// notifyAddr is the controller's push notification endpoint on the loopback
+// cluster (deploy/overlays/loopback).
+const notifyAddr = "127.0.0.1:9474"
 
 // stuckFor is how long pods wait in ImagePullBackOff before the fix
 // (PULLWARDEN_RECOVERY_STUCK, default 15s): long enough for the
@@ -57,6 +62,14 @@ var recoveryCases = []recoveryCase{
 	}},
 	{name: "tag", setup: func(t *testing.T, c *cluster) (string, []string, func(string)) {
 		r := c.newRegistry(t)
+		pushBusybox(t, r, r.Ref("team/app:1"))
+		ref := r.Ref("team/app:2")
+		return ref, nil, func(string) { pushBusybox(t, r, ref) }
+	}},
+	{name: "push", setup: func(t *testing.T, c *cluster) (string, []string, func(string)) {
+		// The registry announces pushes to the controller's endpoint
+		// (deploy/overlays/loopback: --notify-listen=127.0.0.1:9474).
+		r := c.newRegistry(t, testregistry.WithNotifications("http://"+notifyAddr+notify.Path, nil))
 		pushBusybox(t, r, r.Ref("team/app:1"))
 		ref := r.Ref("team/app:2")
 		return ref, nil, func(string) { pushBusybox(t, r, ref) }
