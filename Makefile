@@ -86,8 +86,8 @@ fmt:
 e2e: export DEPS_KUBE = kubectl kube-apiserver kubelet
 e2e: deps
 	@if [ -d e2e ] && [ -n "$$(find e2e -name '*.go' | head -n 1)" ]; then \
-		echo "PULLWARDEN_REQUIRE_REAL=1 $(GO) test -tags e2e -timeout $(E2ETIMEOUT) ./e2e/..."; \
-		PULLWARDEN_REQUIRE_REAL=1 $(GO) test -tags e2e -timeout $(E2ETIMEOUT) ./e2e/...; \
+		echo "PULLWARDEN_REQUIRE_REAL=1 $(GO) test -tags e2e -timeout $(E2ETIMEOUT) ./e2e/... ./controller/..."; \
+		PULLWARDEN_REQUIRE_REAL=1 $(GO) test -tags e2e -timeout $(E2ETIMEOUT) ./e2e/... ./controller/...; \
 	else \
 		echo "e2e: no e2e/ suites in this tree, nothing to run"; \
 	fi
