@@ -3,7 +3,6 @@
 package controller_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,6 +30,7 @@ import (
 	"github.com/pullwarden/pullwarden/clock"
 	"github.com/pullwarden/pullwarden/controller"
 	"github.com/pullwarden/pullwarden/internal/testapiserver"
+	"github.com/pullwarden/pullwarden/internal/testlog"
 	"github.com/pullwarden/pullwarden/internal/testregistry"
 	"github.com/pullwarden/pullwarden/podmeta"
 	"github.com/pullwarden/pullwarden/pull"
@@ -93,7 +92,7 @@ func start(t *testing.T) *env {
 	e.metrics, e.health, e.notify = freeAddr(t), freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	var logs syncBuffer
+	var logs testlog.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	go func() {
 		done <- controller.Run(ctx, cfg, controller.Options{Namespace: ns, MetricsListen: e.metrics, HealthListen: e.health,
@@ -223,24 +222,6 @@ func (e *env) pod(t *testing.T, namespace, name, image string, o podOpts) *corev
 		t.Fatal(err)
 	}
 	return p
-}
-
-// syncBuffer is a bytes.Buffer safe for the controller's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func ptrTo[T any](v T) *T { return &v }

@@ -18,6 +18,7 @@ import (
 	"github.com/pullwarden/pullwarden/podmeta"
 	"github.com/pullwarden/pullwarden/pull"
 	"github.com/pullwarden/pullwarden/reason"
+	"github.com/pullwarden/pullwarden/recheck"
 )
 
 // podState is what the controller last wrote on a pod (or read from it on
@@ -141,21 +142,27 @@ func (r *reconciler) register(pod *corev1.Pod, st *podState, res *kube.PodResult
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	st.keys = subscribe(r.sched, nn.String(), st.keys, keys)
+	r.registerProbesLocked(nn, st, res)
+}
+
+// subscribe makes waiter wait on exactly the keys of want in s, given
+// the keys it waits on now (had), and returns them.
+func subscribe(s *recheck.Schedule[string], waiter string, had []string, want map[string]bool) []string {
 	var kept []string
-	for _, k := range st.keys {
-		if keys[k] {
+	for _, k := range had {
+		if want[k] {
 			kept = append(kept, k)
-			delete(keys, k)
+			delete(want, k)
 			continue
 		}
-		r.sched.Unregister(k, nn.String())
+		s.Unregister(k, waiter)
 	}
-	for k := range keys {
-		r.sched.Register(k, nn.String())
+	for k := range want {
+		s.Register(k, waiter)
 		kept = append(kept, k)
 	}
-	st.keys = kept
-	r.registerProbesLocked(nn, st, res)
+	return kept
 }
 
 // settle ends the wait of a pod no longer waiting on an image: condition

@@ -23,7 +23,7 @@ import (
 // notifications. Both wake the waiting pods they concern with a trigger
 // and make their re-checks due at once.
 
-// registerProbes puts the registry hosts of the pod's images that wait
+// registerProbesLocked puts the registry hosts of the pod's images that wait
 // with RegistryUnreachable on the probe schedule (and takes the pod off
 // the hosts it no longer waits on). Called with r.mu held.
 func (r *reconciler) registerProbesLocked(nn types.NamespacedName, st *podState, res *kube.PodResult) {
@@ -36,20 +36,7 @@ func (r *reconciler) registerProbesLocked(nn types.NamespacedName, st *podState,
 			hosts[ref.Registry()] = true
 		}
 	}
-	var kept []string
-	for _, h := range st.probeKeys {
-		if hosts[h] {
-			kept = append(kept, h)
-			delete(hosts, h)
-			continue
-		}
-		r.probes.Unregister(h, nn.String())
-	}
-	for h := range hosts {
-		r.probes.Register(h, nn.String())
-		kept = append(kept, h)
-	}
-	st.probeKeys = kept
+	st.probeKeys = subscribe(r.probes, nn.String(), st.probeKeys, hosts)
 }
 
 // unregisterLocked takes the pod off both schedules. Called with r.mu held.

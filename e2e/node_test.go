@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +22,7 @@ import (
 	"github.com/pullwarden/pullwarden/internal/testapiserver"
 	"github.com/pullwarden/pullwarden/internal/testcontainerd"
 	"github.com/pullwarden/pullwarden/internal/testimage"
+	"github.com/pullwarden/pullwarden/internal/testlog"
 	"github.com/pullwarden/pullwarden/internal/testregistry"
 	"github.com/pullwarden/pullwarden/node"
 	"github.com/pullwarden/pullwarden/podmeta"
@@ -39,29 +38,12 @@ type nodeFixture struct {
 	ctd  *testcontainerd.Containerd
 	node *node.Node
 	http *httptest.Server
-	logs *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs *testlog.Buffer
 }
 
 func startNode(t *testing.T, c clock.Clock) *nodeFixture {
 	t.Helper()
-	f := &nodeFixture{api: testapiserver.Start(t), ctd: testcontainerd.Start(t), logs: &syncBuffer{}}
+	f := &nodeFixture{api: testapiserver.Start(t), ctd: testcontainerd.Start(t), logs: &testlog.Buffer{}}
 	ctx := t.Context()
 	for _, ns := range []string{"shop", "pullwarden-system"} {
 		if _, err := f.api.Client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {

@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pullwarden/pullwarden/apiserver"
+	"github.com/pullwarden/pullwarden/internal/testlog"
 	"github.com/pullwarden/pullwarden/manifest"
 	"github.com/pullwarden/pullwarden/objects"
 )
@@ -185,25 +184,6 @@ func kindPod(t *testing.T) manifest.Kind {
 	return k
 }
 
-// syncBuffer is a bytes.Buffer safe for a command writing while a test
-// reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestGetPodsWatch(t *testing.T) {
 	s, server := apiFixture(t)
 	file := filepath.Join(t.TempDir(), "pods.yaml")
@@ -214,7 +194,7 @@ func TestGetPodsWatch(t *testing.T) {
 		t.Fatal(e)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
-	var out syncBuffer
+	var out testlog.Buffer
 	done := make(chan int)
 	go func() {
 		done <- Main(ctx, []string{"get", "pods", "-w", server}, strings.NewReader(""), &out, io.Discard)
