@@ -127,6 +127,7 @@ func (n *Node) pullFor(ctx context.Context, pod *corev1.Pod, token string) (podm
 		}
 		r := podmeta.ImageResult{Container: im.Name, Image: im.Image}
 		if err == nil {
+			n.waitVisible(ctx, im.Image)
 			r.Digest = res.RepoDigest.String()
 			n.cfg.Logger.Info("pulled for a pull request", "pod", pod.Namespace+"/"+pod.Name, "image", im.Image, "digest", r.Digest)
 		} else {

@@ -19,6 +19,7 @@ import (
 	"github.com/pullwarden/pullwarden/metrics"
 	"github.com/pullwarden/pullwarden/pull"
 	"github.com/pullwarden/pullwarden/registry"
+	"github.com/pullwarden/pullwarden/runtime/cri"
 	cstore "github.com/pullwarden/pullwarden/store/containerd"
 	"github.com/pullwarden/pullwarden/throttle"
 )
@@ -112,8 +113,11 @@ func (c *Config) defaults() error {
 // Node is the node DaemonSet's work: answers to pull requests, pre-pulls
 // and the HTTP endpoints. Start with New, then Run; Close at the end.
 type Node struct {
-	cfg      Config
-	store    *cstore.Store
+	cfg   Config
+	store *cstore.Store
+	// cri is the kubelet's view of the node's images (nil when the CRI
+	// does not answer on the containerd socket).
+	cri      imageStatuser
 	puller   *pull.Puller
 	metrics  *metrics.Metrics
 	gauges   *gauges
@@ -146,6 +150,11 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("containerd at %s: %w", cfg.ContainerdAddress, err)
 	}
 	n.store = st
+	if rt, err := cri.New(ctx, cfg.ContainerdAddress); err == nil {
+		n.cri = rt
+	} else {
+		cfg.Logger.Warn("no CRI on the containerd socket: answers do not wait for the kubelet's runtime to see an image", "err", err)
+	}
 	thr := throttle.New(throttle.Options{Clock: cfg.Clock, Logger: cfg.Logger, OnHold: func(host string, _ time.Time, why throttle.Reason) {
 		n.metrics.RegistryWait(host, string(why))
 	}})
@@ -168,6 +177,9 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 // Close releases the containerd connection.
 func (n *Node) Close() error {
 	n.queue.ShutDown()
+	if c, ok := n.cri.(interface{ Close() error }); ok {
+		c.Close()
+	}
 	return n.store.Close()
 }
 
