@@ -161,6 +161,29 @@ func TestController(t *testing.T) {
 		e.waitReason(t, "pushed", podmeta.ReasonPulled, false)
 	})
 
+	t.Run("IfNotPresent pod still waiting after the node's pull: pinned after the grace", func(t *testing.T) {
+		// A kubelet that must verify the pod's credentials pulls anyway,
+		// inside its backoff: the node's update did not start the pod.
+		image := e.reg.Ref("team/grace:v1")
+		testimage.Push(t, img, e.reg.Ref("team/grace:v0"), nil)
+		e.pod(t, ns, "grace", image, podOpts{policy: corev1.PullIfNotPresent, waiting: reason.ImagePullBackOff})
+		e.waitReason(t, "grace", "TagNotFound", false)
+		testimage.Push(t, img, image, nil)
+		p := e.waitReason(t, "grace", podmeta.ReasonFixed, true)
+		e.answer(t, p, podmeta.ImageResult{Container: "app", Image: image, Digest: digest.String()})
+		time.Sleep(300 * time.Millisecond)
+		if got := e.get(t, ns, "grace").Spec.Containers[0].Image; got != image {
+			t.Fatalf("pinned before the kubelet had its grace: %s", got)
+		}
+		// Well within --node-timeout: the grace after the answer is 3 s.
+		e.clk.Step(4 * time.Second)
+		e.waitFor(t, "the image pinned once the grace is over", false, func() bool {
+			return e.get(t, ns, "grace").Spec.Containers[0].Image == image+"@"+digest.String()
+		})
+		e.running(t, "grace")
+		e.waitReason(t, "grace", podmeta.ReasonPulled, false)
+	})
+
 	t.Run("service account given a pull secret: retried on the ServiceAccount event", func(t *testing.T) {
 		auth := testregistry.Start(t, testregistry.WithHtpasswd("sa", "pw2"))
 		image := auth.Ref("team/viasa:v1")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,16 +29,31 @@ type nudgePlan struct {
 	recreate bool
 }
 
+// answerGrace is how long the kubelet has, after the node's successful
+// answer, to start an IfNotPresent container before the controller pins
+// it. The answer's pod update makes the kubelet sync at once (well under a
+// second here); but a kubelet 1.35+ that pulled the same image content
+// under another name, or with other credentials, verifies the pod's
+// credentials by pulling (KubeletEnsureSecretPulledImages), and that pull
+// is in the pod's image backoff: only a new image string (the pin) starts
+// it at once.
+const answerGrace = 3 * time.Second
+
 // nudge acts on the node's answer to the pod's token, or on its absence
 // after NodeTimeout (Reconcile waits until then): pin in place, else
-// recreate an owned, opted-in pod. A pod still waiting NodeTimeout after
+// recreate an owned, opted-in pod. A pod still waiting answerGrace after
 // the node's successful pull (the kubelet did not take the node's update
 // as its nudge) is treated as if the node had failed. Every step is
 // idempotent: a pinned container stays pinned, a deleted pod is gone.
 func (r *reconciler) nudge(ctx context.Context, pod *corev1.Pod, st *podState, res *kube.PodResult) error {
 	result, answered := pullResult(pod, st.token)
 	if answered {
-		escalateAt := st.fixedAt.Add(2 * r.opts.NodeTimeout)
+		// Timed on this controller's clock from when it saw the answer
+		// (the node's clock may differ).
+		if st.answeredAt.IsZero() {
+			st.answeredAt = r.opts.Clock.Now()
+		}
+		escalateAt := st.answeredAt.Add(answerGrace)
 		if wait := escalateAt.Sub(r.opts.Clock.Now()); wait > 0 {
 			r.armEscalation(pod, st, wait)
 		} else {

@@ -32,7 +32,10 @@ type podState struct {
 	// token is the PullRequest written, fixedAt when, for trigger.
 	token   string
 	fixedAt time.Time
-	trigger pull.Trigger
+	// answeredAt is when the controller first saw the node's answer to
+	// token.
+	answeredAt time.Time
+	trigger    pull.Trigger
 	// timerArmed, escalationArmed: a wake-up is pending for token at the
 	// node timeout, and NodeTimeout after that (nudge).
 	timerArmed, escalationArmed bool
@@ -240,6 +243,7 @@ func (r *reconciler) retry(ctx context.Context, pod *corev1.Pod, st *podState, r
 	}
 	r.mu.Lock()
 	st.token, st.fixedAt, st.trigger, st.timerArmed, st.escalationArmed = token, now, trig, false, false
+	st.answeredAt = time.Time{}
 	if requested != "" {
 		st.retryHandled = requested
 	}
