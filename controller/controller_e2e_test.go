@@ -175,7 +175,7 @@ func TestController(t *testing.T) {
 		if got := e.get(t, ns, "grace").Spec.Containers[0].Image; got != image {
 			t.Fatalf("pinned before the kubelet had its grace: %s", got)
 		}
-		// Well within --node-timeout: the grace after the answer is 3 s.
+		// Well within --node-timeout: the grace after the answer is 2 s.
 		e.clk.Step(4 * time.Second)
 		e.waitFor(t, "the image pinned once the grace is over", false, func() bool {
 			return e.get(t, ns, "grace").Spec.Containers[0].Image == image+"@"+digest.String()

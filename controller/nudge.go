@@ -37,7 +37,7 @@ type nudgePlan struct {
 // credentials by pulling (KubeletEnsureSecretPulledImages), and that pull
 // is in the pod's image backoff: only a new image string (the pin) starts
 // it at once.
-const answerGrace = 3 * time.Second
+const answerGrace = 2 * time.Second
 
 // nudge acts on the node's answer to the pod's token, or on its absence
 // after NodeTimeout (Reconcile waits until then): pin in place, else
