@@ -53,6 +53,9 @@ http:
   secret: pullwarden-local-$$
 $auth
 YAML
+	# The log exists before the registry starts: the loop below reads it
+	# while the background shell may not have opened it yet.
+	: >"$dir/registry.log"
 	docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
 	REG_PID=$!
 	REG_HOST=
