@@ -22,6 +22,9 @@
 //  4. For an Always container (the kubelet pulls anyway, and keys its
 //     backoff by pod UID and image string) the controller then pins the
 //     container's image to the verified digest (name:tag@sha256:...),
-//     recording the images as written in OriginalImages.
+//     recording the images as written in OriginalImages. An IfNotPresent
+//     container still waiting shortly after the node's answer (a kubelet
+//     that verifies the pod's credentials pulls anyway) is pinned too, as
+//     is any container when the node did not answer.
 //  5. Once the pod's images are pulled the condition turns True.
 package podmeta
