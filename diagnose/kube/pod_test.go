@@ -1,8 +1,6 @@
 package kube_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,9 +10,9 @@ import (
 	"github.com/pullwarden/pullwarden/apiserver"
 	"github.com/pullwarden/pullwarden/diagnose"
 	"github.com/pullwarden/pullwarden/diagnose/kube"
+	"github.com/pullwarden/pullwarden/internal/testagentapi"
 	"github.com/pullwarden/pullwarden/internal/testimage"
 	"github.com/pullwarden/pullwarden/internal/testregistry"
-	"github.com/pullwarden/pullwarden/objects"
 	"github.com/pullwarden/pullwarden/podmeta"
 	"github.com/pullwarden/pullwarden/pull"
 	"github.com/pullwarden/pullwarden/registry"
@@ -26,22 +24,7 @@ import (
 func TestExplainRetryPolicy(t *testing.T) {
 	reg := testregistry.StartInProcess(t)
 	testimage.Push(t, testimage.Random(t, 1, 256), reg.Ref("team/app:v2.0"), nil)
-	dir, err := os.MkdirTemp("", "pwkube")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	s, err := objects.Open(filepath.Join(dir, "state.db"), objects.WithNodeName("node1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	sock := filepath.Join(dir, "api.sock")
-	l, err := apiserver.Listen(sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = apiserver.Serve(t.Context(), l, apiserver.New(s)) }()
+	_, sock := testagentapi.Start(t)
 	cs, err := apiserver.NewClient(sock)
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pullwarden/pullwarden/apiserver"
+	"github.com/pullwarden/pullwarden/internal/testagentapi"
 	"github.com/pullwarden/pullwarden/internal/testlog"
 	"github.com/pullwarden/pullwarden/manifest"
 	"github.com/pullwarden/pullwarden/objects"
@@ -22,22 +23,7 @@ import (
 // socket, without containerd: the commands' side of the agent.
 func apiFixture(t *testing.T, opts ...apiserver.Option) (*objects.Store, string) {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "pwk")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	s, err := objects.Open(filepath.Join(dir, "state.db"), objects.WithNodeName("node1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	sock := filepath.Join(dir, "api.sock")
-	l, err := apiserver.Listen(sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = apiserver.Serve(t.Context(), l, apiserver.New(s, opts...)) }()
+	s, sock := testagentapi.Start(t, opts...)
 	return s, "--server=" + sock
 }
 
