@@ -288,8 +288,11 @@ start_bootstrap() {
 has_part() { local p; for p in "${PARTS[@]}"; do [ "$p" = "$1" ] && return 0; done; return 1; }
 
 start_registry_part() {
-	start_registry "$DIR/registry"
-	echo "$REG_PID" >"$DIR/pids/registry"
+	# The pid is recorded even when the start fails, so that down stops it.
+	local rc=0
+	start_registry "$DIR/registry" || rc=$?
+	[ -n "${REG_PID:-}" ] && echo "$REG_PID" >"$DIR/pids/registry"
+	[ "$rc" -eq 0 ] || return "$rc"
 	setkv REGISTRY "$REG_HOST"
 	go build -o "$DIR/pushsample" "$here/internal/pushsample"
 	"$DIR/pushsample" -ref "$REG_HOST/pause:3.10" -pause >/dev/null
