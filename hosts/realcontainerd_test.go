@@ -55,12 +55,8 @@ func TestRealContainerdTriesHostsInOrder(t *testing.T) {
 	if ctd == nil {
 		return
 	}
-	certsD := cri.PathsFor(ctd.Dir).CertsD
 	const host = "registry.test:5000"
-	dir := filepath.Join(certsD, "registry.test_5000_")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
+	dir := hostsDir(t, ctd)
 	toml := fmt.Sprintf(`server = "http://%s"
 
 [host."http://%s"]
@@ -72,7 +68,7 @@ func TestRealContainerdTriesHostsInOrder(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "hosts.toml"), []byte(toml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	eps, err := hosts.Endpoints(certsD, host)
+	eps, err := hosts.Endpoints(filepath.Dir(dir), host)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,4 +97,15 @@ func TestRealContainerdTriesHostsInOrder(t *testing.T) {
 	if n := len(server.Requests()); n != 0 {
 		t.Errorf("containerd asked the server %d times though the second mirror served", n)
 	}
+}
+
+// hostsDir makes the certs.d directory of host registry.test:5000 in
+// ctd's registry config path (containerd's name for it, with the port).
+func hostsDir(t *testing.T, ctd *testcontainerd.Containerd) string {
+	t.Helper()
+	dir := filepath.Join(cri.PathsFor(ctd.Dir).CertsD, "registry.test_5000_")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

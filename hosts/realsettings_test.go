@@ -23,7 +23,6 @@ import (
 	"github.com/pullwarden/pullwarden/internal/testregistry"
 	"github.com/pullwarden/pullwarden/pull"
 	"github.com/pullwarden/pullwarden/registry"
-	"github.com/pullwarden/pullwarden/runtime/cri"
 	"github.com/pullwarden/pullwarden/store/ocilayout"
 )
 
@@ -66,12 +65,8 @@ func TestRealContainerdAndPullwardenApplySameSettings(t *testing.T) {
 	if ctd == nil {
 		return
 	}
-	certsD := cri.PathsFor(ctd.Dir).CertsD
 	const host = "registry.test:5000"
-	dir := filepath.Join(certsD, "registry.test_5000_")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
+	dir := hostsDir(t, ctd)
 	toml := fmt.Sprintf(`server = "http://127.0.0.1:1"
 
 [host."https://%s/cache/hub"]
@@ -105,7 +100,7 @@ func TestRealContainerdAndPullwardenApplySameSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pl := pull.New(st, registry.New(registry.Options{Retry: registry.RetryPolicy{Attempts: 1}}), pull.WithMirrors(certsD, nil))
+	pl := pull.New(st, registry.New(registry.Options{Retry: registry.RetryPolicy{Attempts: 1}}), pull.WithMirrors(filepath.Dir(dir), nil))
 	res, err := pl.Ensure(t.Context(), pull.EnsureRequest{Image: host + "/app:v1"})
 	if err != nil || res.Mirror != mirror {
 		t.Fatalf("pullwarden: %v, served by %q", err, res.Mirror)
